@@ -1,0 +1,9 @@
+#ifndef _SYS_UIO_H
+#define _SYS_UIO_H
+#include <_minlibc_types.h>
+__MINLIBC_BEGIN
+struct iovec { void *iov_base; size_t iov_len; };
+ssize_t readv(int, const struct iovec *, int);
+ssize_t writev(int, const struct iovec *, int);
+__MINLIBC_END
+#endif

@@ -1,0 +1,24 @@
+/* <wctype.h>: classification of the ASCII range; other code points are
+ * letters when iswalpha is asked (minlibc has no Unicode tables). */
+#ifndef _WCTYPE_H
+#define _WCTYPE_H
+#include <_minlibc_types.h>
+__MINLIBC_BEGIN
+#ifndef WEOF
+#define WEOF 0xffffffffu
+#endif
+typedef unsigned long wctype_t;
+int iswalpha(wint_t);
+int iswdigit(wint_t);
+int iswspace(wint_t);
+int iswupper(wint_t);
+int iswlower(wint_t);
+int iswalnum(wint_t);
+int iswprint(wint_t);
+int iswpunct(wint_t);
+int iswcntrl(wint_t);
+int iswxdigit(wint_t);
+wint_t towupper(wint_t);
+wint_t towlower(wint_t);
+__MINLIBC_END
+#endif

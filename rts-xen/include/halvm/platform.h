@@ -1,0 +1,153 @@
+/*
+ * halvm platform API: the only interface between the layers above
+ * (minlibc, the GHC runtime's OS layer, Haskell libraries) and rts-xen,
+ * the x86_64 Xen PVH platform layer underneath.
+ *
+ * This header is freestanding: it includes nothing but the compiler's own
+ * <stddef.h> and <stdint.h>, so it can be used with -nostdinc -ffreestanding.
+ *
+ * Threading model: one CPU, no preemptive threads. Functions here may be
+ * called from normal context. Only those marked "interrupt-safe" may be
+ * called from a tick callback (which runs in interrupt context).
+ *
+ * Start-up contract: rts-xen boots the machine, brings up the console,
+ * memory, time and interrupts, splits the kernel command line into
+ * arguments, then calls the C symbol
+ *
+ *     int main(int argc, char **argv);
+ *
+ * and, if it returns, calls the C symbol `void exit(int status)`, exactly
+ * like a hosted crt0. minlibc's exit() runs atexit handlers, flushes stdio
+ * and then calls halvm_exit(). A freestanding program without minlibc
+ * defines exit() itself, normally as a call to halvm_exit().
+ */
+#ifndef HALVM_PLATFORM_H
+#define HALVM_PLATFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of this API; bumped on any incompatible change. */
+#define HALVM_PLATFORM_API_VERSION 1
+
+/* ---------------------------------------------------------------- console */
+
+/*
+ * Writes all `len` bytes to the console: the PV console ring for an
+ * ordinary Xen domain, console_io for the initial domain, COM1 on bare
+ * QEMU. Blocks (halting, not spinning) while a console ring is full.
+ * Output written before the console is ready is buffered and emitted once
+ * it is. Returns `len`. Interrupt-safe.
+ */
+size_t halvm_console_write(const char *buf, size_t len);
+
+/*
+ * Copies up to `len` bytes of pending console input into `buf` without
+ * blocking. Returns the number of bytes copied, 0 when none are pending.
+ * Use halvm_block_until() to wait for input.
+ */
+size_t halvm_console_read(char *buf, size_t len);
+
+/* ------------------------------------------------------------------- time */
+
+/* Nanoseconds since an arbitrary point at boot; never goes backwards.
+ * Interrupt-safe. */
+uint64_t halvm_monotonic_ns(void);
+
+/* Wall-clock time as nanoseconds since 1970-01-01T00:00:00Z (UTC).
+ * Interrupt-safe. */
+int64_t halvm_wallclock_ns(void);
+
+/* ----------------------------------------------------------------- memory */
+
+#define HALVM_PAGE_SIZE      4096u
+#define HALVM_MEGABLOCK_SIZE (1024u * 1024u)
+
+/*
+ * Allocates `npages` contiguous, zeroed, page-aligned pages.
+ * Returns NULL when memory is exhausted (never faults, never aborts).
+ */
+void *halvm_alloc_pages(size_t npages);
+
+/* Returns pages obtained from halvm_alloc_pages(); `npages` must match. */
+void halvm_free_pages(void *addr, size_t npages);
+
+/*
+ * Allocates `n` contiguous megablocks: n MiB, aligned to 1 MiB, zeroed.
+ * This is what the GHC runtime's osGetMBlocks() asks for.
+ * Returns NULL when memory is exhausted.
+ */
+void *halvm_alloc_megablocks(size_t n);
+
+/* Returns megablocks obtained from halvm_alloc_megablocks(). */
+void halvm_free_megablocks(void *addr, size_t n);
+
+/* Bytes of usable RAM the platform manages in all, and free right now. */
+uint64_t halvm_memory_total(void);
+uint64_t halvm_memory_free(void);
+
+/* --------------------------------------------------- ticks and blocking */
+
+/* Called from interrupt context on every tick. */
+typedef void (*halvm_tick_fn)(void);
+
+/*
+ * Starts calling `fn` every `interval_ns` nanoseconds (the GHC scheduler's
+ * ticker). A second call replaces the interval and callback. Returns 0, or
+ * -1 if the interval is 0 or `fn` is NULL.
+ */
+int halvm_tick_start(uint64_t interval_ns, halvm_tick_fn fn);
+
+/* Stops the ticker; no callback runs after this returns. */
+void halvm_tick_stop(void);
+
+/*
+ * Halts the CPU until the monotonic clock reaches `deadline_ns` or any
+ * interrupt or event arrives (tick, console input, event channel), whichever
+ * comes first. Returns at once if the deadline has passed. Callers re-check
+ * their own condition afterwards: wake-ups may be early.
+ * Pass UINT64_MAX to wait for an event with no deadline.
+ */
+void halvm_block_until(uint64_t deadline_ns);
+
+/* ------------------------------------------------------------------- exit */
+
+/*
+ * Ends the guest with `status` (0..255 meaningful). Prints the final line
+ *     halvm: exit status N
+ * on the console, then: under Xen, SCHEDOP_shutdown (poweroff for 0, crash
+ * otherwise); on bare QEMU, isa-debug-exit, so QEMU's own exit status is
+ * (status << 1) | 1.
+ */
+_Noreturn void halvm_exit(int status);
+
+/* ---------------------------------------------------- arguments and info */
+
+/*
+ * Arguments parsed from the kernel command line with shell-like quoting
+ * ('single', "double" with \" \\ escapes, backslash outside quotes).
+ * argv[0] is "halvm"; argv[argc] is NULL. Same values main() receives.
+ */
+int halvm_argc(void);
+char **halvm_argv(void);
+
+/* The raw kernel command line, NUL-terminated ("" if none). */
+const char *halvm_cmdline(void);
+
+/* Which platform the image found itself on. */
+enum halvm_platform_kind {
+    HALVM_PLATFORM_QEMU = 0,     /* no Xen CPUID leaves: bare PVH boot */
+    HALVM_PLATFORM_XEN_DOM0 = 1, /* Xen, initial domain */
+    HALVM_PLATFORM_XEN_DOMU = 2  /* Xen, ordinary domain */
+};
+enum halvm_platform_kind halvm_platform(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HALVM_PLATFORM_H */

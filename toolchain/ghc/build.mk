@@ -1,0 +1,32 @@
+# GHC build settings for the halvm cross compiler (copied to mk/build.mk).
+# Based on mk/flavours/quick-cross-ncg.mk, spelled out so every setting
+# that matters is visible here.
+
+# Stage 1 only: a compiler that runs on the build machine and targets halvm.
+Stage1Only           = YES
+
+# Native code generator (9.0.2 accepts only LLVM 9..12; Debian 12 has 14).
+# -fasm is the default for x86_64, stated for clarity.
+SRC_HC_OPTS          = -O0 -H64m
+GhcStage1HcOpts      = -O2
+GhcLibHcOpts         = -O -fasm
+
+# Static libraries only, vanilla way; the RTS also in the debug way.
+GhcLibWays           = v
+GhcRTSWays           = debug
+DYNAMIC_BY_DEFAULT   = NO
+DYNAMIC_GHC_PROGRAMS = NO
+BUILD_PROF_LIBS      = NO
+SplitSections        = NO
+
+# Integer without GMP: ghc-bignum's native Haskell backend.
+BIGNUM_BACKEND       = native
+
+# No documentation (HADDOCK_DOCS=YES is an error for a Stage1Only build).
+HADDOCK_DOCS         = NO
+BUILD_SPHINX_HTML    = NO
+BUILD_SPHINX_PDF     = NO
+BUILD_MAN            = NO
+
+# No terminfo (haskeline and ghc-pkg without it; no curses on the target).
+WITH_TERMINFO        = NO

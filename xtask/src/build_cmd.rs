@@ -1,0 +1,47 @@
+//! `cargo xtask build`: every stage, in order. Each stage is idempotent and
+//! skips its work when its outputs are complete for its inputs.
+
+use anyhow::Result;
+use xshell::Shell;
+
+use crate::layout::Layout;
+use crate::manifest::Manifest;
+use crate::platform_ghc::{self, Choice, PlatformGhc};
+use crate::{ghc_source, host};
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// Which platform GHC to build with.
+    #[arg(long, value_enum, default_value_t = Choice::Auto)]
+    pub platform_ghc: Choice,
+    /// Do not install missing Debian packages or apt sources (report them instead).
+    #[arg(long)]
+    pub no_host_setup: bool,
+}
+
+/// What the build produced, for the stages and tests that follow.
+pub struct Built {
+    pub platform_ghc: PlatformGhc,
+}
+
+pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs) -> Result<Built> {
+    if !host::is_debian_12() {
+        eprintln!(
+            "warning: this is {}, not Debian 12; the pinned inputs come from Debian 12's archive",
+            host::os_description()
+        );
+    }
+    if !args.no_host_setup {
+        host::ensure(sh, layout)?;
+    }
+    let manifest = Manifest::load(&layout.manifest())?;
+    let platform_ghc = platform_ghc::ensure(sh, layout, &manifest, args.platform_ghc)?;
+    eprintln!(
+        "    platform GHC: {} ({})",
+        platform_ghc.ghc().display(),
+        if platform_ghc.private { "private copy" } else { "system, exact version" }
+    );
+    let source = ghc_source::ensure(sh, layout, &manifest)?;
+    eprintln!("    GHC source:   {}", source.display());
+    Ok(Built { platform_ghc })
+}

@@ -1,0 +1,16 @@
+//! The halvm build driver, as a library so that its integration tests can
+//! drive the same code as `cargo xtask`.
+
+pub mod atomic_dir;
+pub mod build_cmd;
+pub mod cache;
+pub mod doctor;
+pub mod fetch;
+pub mod ghc_source;
+pub mod host;
+pub mod layout;
+pub mod manifest;
+pub mod platform_ghc;
+pub mod progress;
+pub mod test_cmd;
+pub mod unpack;

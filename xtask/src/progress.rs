@@ -1,0 +1,40 @@
+//! Progress output for long steps: what is happening and how long it took.
+
+use std::time::Instant;
+
+pub struct Step {
+    name: String,
+    started: Instant,
+}
+
+impl Step {
+    pub fn start(name: &str) -> Step {
+        eprintln!("==> {name}");
+        Step { name: name.to_string(), started: Instant::now() }
+    }
+
+    pub fn elapsed(&self) -> String {
+        format_duration(self.started.elapsed().as_secs_f64())
+    }
+
+    pub fn done(self) {
+        eprintln!("    {} done in {}", self.name, self.elapsed());
+    }
+}
+
+pub fn format_duration(secs: f64) -> String {
+    if secs < 60.0 {
+        format!("{secs:.1}s")
+    } else {
+        format!("{}m{:02}s", (secs / 60.0) as u64, (secs % 60.0) as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(super::format_duration(3.25), "3.2s");
+        assert_eq!(super::format_duration(125.0), "2m05s");
+    }
+}
