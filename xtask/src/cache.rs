@@ -1,4 +1,4 @@
-//! The content-addressed download cache: `cache/sha256/<sha256>`.
+//! The content-addressed download cache: `<cache>/sha256/<sha256>`.
 //!
 //! A file enters the cache only after its hash has been checked against the
 //! manifest, and is checked again every time it is used: a corrupted or

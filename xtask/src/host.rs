@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn checked_in_package_list_parses() {
-        let layout = Layout::with_build_dir("/nonexistent");
+        let layout = Layout::with_dirs("/nonexistent", "/nonexistent");
         let pkgs = packages(&layout).unwrap();
         let qemu = pkgs.iter().find(|p| p.name == "qemu-system-x86").expect("qemu is listed");
         assert_eq!(qemu.release.as_deref(), Some("bookworm-backports"));

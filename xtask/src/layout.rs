@@ -1,9 +1,14 @@
 //! Where everything generated lives: one build directory, `build/` at the
-//! repository root unless `HALVM_BUILD_DIR` says otherwise.
+//! repository root unless `HALVM_BUILD_DIR` says otherwise, and one cache
+//! shared by every checkout on the machine (so CI's fresh clones and later
+//! sessions reuse downloads and finished builds): `~/.cache/halvm` unless
+//! `HALVM_CACHE_DIR` says otherwise.
 //!
 //! ```text
+//! ~/.cache/halvm/
+//!   sha256/<sha256>         downloaded inputs, named by their hash
+//!   ...                     finished builds, keyed by their inputs
 //! build/
-//!   cache/sha256/<sha256>   downloaded inputs, named by their hash
 //!   platform-ghc/           the private platform GHC 9.0.2 (if the system has none)
 //!   src/                    pristine unpacked sources (src/ghc-9.0.2)
 //!   prefix/                 the installed toolchain (relocatable)
@@ -22,6 +27,8 @@ pub struct Layout {
     pub repo: PathBuf,
     /// The build directory.
     pub build: PathBuf,
+    /// The machine-wide cache of downloads and finished builds.
+    cache: PathBuf,
 }
 
 impl Layout {
@@ -29,28 +36,27 @@ impl Layout {
     pub fn from_env() -> Result<Layout> {
         let repo = repo_root();
         let build = match std::env::var_os("HALVM_BUILD_DIR") {
-            Some(dir) if !dir.is_empty() => {
-                let dir = PathBuf::from(dir);
-                if dir.is_absolute() {
-                    dir
-                } else {
-                    std::env::current_dir()
-                        .context("reading the current directory")?
-                        .join(dir)
-                }
-            }
+            Some(dir) if !dir.is_empty() => absolute(PathBuf::from(dir))?,
             _ => repo.join("build"),
         };
-        Ok(Layout { repo, build })
+        let cache = match std::env::var_os("HALVM_CACHE_DIR") {
+            Some(dir) if !dir.is_empty() => absolute(PathBuf::from(dir))?,
+            _ => match std::env::var_os("XDG_CACHE_HOME") {
+                Some(dir) if !dir.is_empty() => PathBuf::from(dir).join("halvm"),
+                _ => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache/halvm"),
+            },
+        };
+        Ok(Layout { repo, build, cache })
     }
 
-    /// A layout with an explicit build directory (tests use a temporary one).
-    pub fn with_build_dir(build: impl Into<PathBuf>) -> Layout {
-        Layout { repo: repo_root(), build: build.into() }
+    /// A layout with explicit build and cache directories (tests use
+    /// temporary ones).
+    pub fn with_dirs(build: impl Into<PathBuf>, cache: impl Into<PathBuf>) -> Layout {
+        Layout { repo: repo_root(), build: build.into(), cache: cache.into() }
     }
 
     pub fn cache(&self) -> PathBuf {
-        self.build.join("cache")
+        self.cache.clone()
     }
     pub fn platform_ghc(&self) -> PathBuf {
         self.build.join("platform-ghc")
@@ -79,6 +85,13 @@ impl Layout {
     pub fn host_packages(&self) -> PathBuf {
         self.repo.join("toolchain/host-packages.toml")
     }
+}
+
+fn absolute(dir: PathBuf) -> Result<PathBuf> {
+    if dir.is_absolute() {
+        return Ok(dir);
+    }
+    Ok(std::env::current_dir().context("reading the current directory")?.join(dir))
 }
 
 /// The repository root: xtask lives in `<repo>/xtask`.

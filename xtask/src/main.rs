@@ -14,7 +14,8 @@ use xtask::{cache, doctor};
     name = "cargo xtask",
     bin_name = "cargo xtask",
     about = "Build and test halvm, the Haskell-to-Xen-unikernel toolchain",
-    after_help = "The build directory is `build/` at the repository root; set HALVM_BUILD_DIR to move it."
+    after_help = "The build directory is `build/` at the repository root (HALVM_BUILD_DIR moves it);\n\
+                  downloads and finished builds are cached in ~/.cache/halvm (HALVM_CACHE_DIR moves it)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -32,9 +33,10 @@ enum Command {
     Doctor,
     /// Print the toolchain install prefix.
     Prefix,
-    /// Remove build outputs (the download cache is kept unless --all).
+    /// Remove the build directory (the cache of downloads and finished
+    /// builds is kept unless --all).
     Clean {
-        /// Also remove the download cache.
+        /// Also remove the cache.
         #[arg(long)]
         all: bool,
     },
@@ -58,18 +60,13 @@ fn main() -> Result<()> {
 }
 
 fn clean(layout: &Layout, all: bool) -> Result<()> {
+    cache::remove_if_exists(&layout.build)?;
+    eprintln!("removed {}", layout.build.display());
     if all {
-        cache::remove_if_exists(&layout.build)?;
-        eprintln!("removed {}", layout.build.display());
-        return Ok(());
+        cache::remove_if_exists(&layout.cache())?;
+        eprintln!("removed {}", layout.cache().display());
+    } else {
+        eprintln!("kept the cache {} (`clean --all` removes it)", layout.cache().display());
     }
-    let Ok(entries) = std::fs::read_dir(&layout.build) else { return Ok(()) };
-    for entry in entries {
-        let path = entry?.path();
-        if path != layout.cache() {
-            cache::remove_if_exists(&path)?;
-        }
-    }
-    eprintln!("removed the build outputs in {} (kept the download cache)", layout.build.display());
     Ok(())
 }

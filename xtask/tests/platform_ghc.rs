@@ -1,6 +1,6 @@
 //! Bootstraps the private platform GHC into a fresh build directory (reusing
-//! the real build directory's download cache, so no network is needed once
-//! `cargo xtask build` has run) and builds and runs a host hello-world.
+//! the machine's download cache, so no network is needed once `cargo xtask
+//! build` has run) and builds and runs a host hello-world.
 
 use std::path::Path;
 
@@ -14,11 +14,7 @@ fn private_platform_ghc_builds_and_runs_hello_world() {
     let sh = Shell::new().unwrap();
     let real = Layout::from_env().unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let layout = Layout::with_build_dir(tmp.path().join("build"));
-    std::fs::create_dir_all(&layout.build).unwrap();
-    if real.cache().exists() {
-        std::os::unix::fs::symlink(real.cache(), layout.cache()).unwrap();
-    }
+    let layout = Layout::with_dirs(tmp.path().join("build"), real.cache());
     let manifest = Manifest::load(&layout.manifest()).unwrap();
 
     let ghc = platform_ghc::ensure_private(&sh, &layout, &manifest).unwrap();
