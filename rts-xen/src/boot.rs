@@ -27,7 +27,6 @@ extern "C" {
     pub static halvm_stack_guard: u8;
     /// The boot page tables built by the entry code (identity map of the
     /// first 4 GiB in 2 MiB pages).
-    pub static mut halvm_boot_pml4: [u64; 512];
     pub static mut halvm_boot_pdpt: [u64; 512];
     pub static mut halvm_boot_pd: [[u64; 512]; 4];
     /// The GDT; slot 3-4 receives the TSS descriptor at run time.

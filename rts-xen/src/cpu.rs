@@ -38,8 +38,7 @@ pub struct Cpuid {
 
 #[inline]
 pub fn cpuid(leaf: u32, subleaf: u32) -> Cpuid {
-    // SAFETY: CPUID is available on every x86_64 CPU and has no side effects.
-    let r = unsafe { core::arch::x86_64::__cpuid_count(leaf, subleaf) };
+    let r = core::arch::x86_64::__cpuid_count(leaf, subleaf);
     Cpuid { eax: r.eax, ebx: r.ebx, ecx: r.ecx, edx: r.edx }
 }
 
@@ -55,11 +54,6 @@ pub fn read_cr2() -> u64 {
     // SAFETY: reading CR2 has no side effects; we run in ring 0.
     unsafe { asm!("mov {}, cr2", out(reg) v, options(nomem, nostack, preserves_flags)) };
     v
-}
-
-#[inline]
-pub unsafe fn invlpg(addr: u64) {
-    asm!("invlpg [{}]", in(reg) addr, options(nostack, preserves_flags));
 }
 
 /// Reloads CR3, flushing every non-global TLB entry.

@@ -3,6 +3,9 @@
 
 pub mod abi;
 pub mod events;
+pub mod shared;
+
+pub use shared::{pvclock_ns, wallclock_at_zero_ns};
 
 use core::arch::asm;
 use core::ptr::addr_of_mut;
@@ -46,8 +49,8 @@ pub fn init() -> bool {
 fn find_cpuid_base() -> Option<u32> {
     (0x4000_0000u32..0x4001_0000).step_by(0x100).find(|&base| {
         let r = cpu::cpuid(base, 0);
-        let sig = [r.ebx.to_le_bytes(), r.ecx.to_le_bytes(), r.edx.to_le_bytes()];
-        sig.concat() == *b"XenVMMXenVMM" && r.eax >= base + 2
+        let sig = [r.ebx, r.ecx, r.edx].map(u32::to_le_bytes);
+        sig == [*b"XenV", *b"MMXe", *b"nVMM"] && r.eax >= base + 2
     })
 }
 
@@ -95,14 +98,14 @@ pub fn console_io_read(buf: &mut [u8]) -> usize {
 }
 
 pub fn hvm_get_param(index: u32) -> Result<u64, i64> {
-    let mut p = xen_hvm_param { domid: DOMID_SELF as u16, index, value: 0 };
+    let mut p = xen_hvm_param { domid: HALVM_DOMID_SELF as u16, index, value: 0, ..Default::default() };
     // SAFETY: `p` is a valid xen_hvm_param.
     let r = unsafe { hypercall_cmd(__HYPERVISOR_hvm_op, HVMOP_get_param, &mut p) };
     if r < 0 { Err(r) } else { Ok(p.value) }
 }
 
 pub fn hvm_set_param(index: u32, value: u64) -> Result<(), i64> {
-    let mut p = xen_hvm_param { domid: DOMID_SELF as u16, index, value };
+    let mut p = xen_hvm_param { domid: HALVM_DOMID_SELF as u16, index, value, ..Default::default() };
     // SAFETY: `p` is a valid xen_hvm_param.
     let r = unsafe { hypercall_cmd(__HYPERVISOR_hvm_op, HVMOP_set_param, &mut p) };
     if r < 0 { Err(r) } else { Ok(()) }
@@ -132,7 +135,7 @@ pub fn shutdown(reason: u32) {
 /// Replaces the RAM page at `gpfn` with the shared-info page.
 pub fn map_shared_info(gpfn: u64) -> Result<(), i64> {
     let mut a = xen_add_to_physmap {
-        domid: DOMID_SELF as u16,
+        domid: HALVM_DOMID_SELF as u16,
         space: XENMAPSPACE_shared_info,
         idx: 0,
         gpfn,
