@@ -13,7 +13,7 @@ pub const MAX_ARGS: usize = 256;
 
 #[derive(Debug, PartialEq, Eq, Clone, Copy)]
 pub enum CmdlineError {
-    TooLong { len: usize },
+    TooLong,
     TooManyArgs,
     UnterminatedQuote { quote: u8, at: usize },
     TrailingBackslash,
@@ -22,8 +22,8 @@ pub enum CmdlineError {
 impl fmt::Display for CmdlineError {
     fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
         match *self {
-            CmdlineError::TooLong { len } => write!(
-                f, "the command line is {len} bytes or longer; at most {MAX_CMDLINE} are accepted"),
+            CmdlineError::TooLong => write!(
+                f, "the command line is longer than {MAX_CMDLINE} bytes, the most accepted"),
             CmdlineError::TooManyArgs => write!(
                 f, "more than {} arguments; at most {} are accepted", MAX_ARGS - 1, MAX_ARGS - 1),
             CmdlineError::UnterminatedQuote { quote, at } => write!(

@@ -125,8 +125,11 @@ fn cpu_fault(f: &Frame) -> ! {
         "halvm: CPU fault: vector {} ({}), error code {:#x}, RIP {:#018x}, RSP {:#018x}, CR2 {:#018x}",
         f.vector, exception_name(f.vector), f.error_code, f.rip, f.rsp, cr2
     );
-    if f.vector == 14 && crate::paging::is_stack_guard(cr2) {
-        crate::kprintln!("halvm: the fault address is the guard page below the stack: stack overflow");
+    // CR2 alone is not enough: QEMU's emulation of nested SVM (how the
+    // tests run Xen) leaves a guest's CR2 stale, so also look at RSP.
+    if f.vector == 14 && (crate::paging::is_stack_guard(cr2) || crate::paging::is_stack_guard(f.rsp)) {
+        crate::kprintln!("halvm: stack overflow: the fault hit the guard page below the {} KiB stack",
+                         crate::boot::STACK_SIZE / 1024);
     }
     crate::kprintln!(
         "halvm: rax {:#x} rbx {:#x} rcx {:#x} rdx {:#x} rsi {:#x} rdi {:#x} rbp {:#x} rflags {:#x}",

@@ -87,7 +87,7 @@ fn split_arguments() -> c_int {
         let words = &mut *addr_of_mut!(ARG_WORDS);
         let mut starts = [0usize; MAX_ARGS - 1];
         let result = if info.cmdline_overflow {
-            Err(cmdline::CmdlineError::TooLong { len: info.cmdline_len })
+            Err(cmdline::CmdlineError::TooLong)
         } else {
             cmdline::split(&info.cmdline[..info.cmdline_len], words, &mut starts)
         };

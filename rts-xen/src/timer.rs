@@ -39,6 +39,12 @@ pub fn on_lapic_timer() {
 /// arm the timer again. Runs in interrupt context.
 pub fn on_timer_event() {
     let now = time::monotonic_ns();
+    // A blocked caller's deadline has passed: it wakes when this interrupt
+    // returns, so the timer must not be armed for that (past) time again,
+    // which would fire at once, over and over.
+    if now >= BLOCK_DEADLINE.load(Ordering::Relaxed) {
+        BLOCK_DEADLINE.store(u64::MAX, Ordering::Relaxed);
+    }
     let next = TICK_NEXT.load(Ordering::Relaxed);
     if now >= next {
         let interval = TICK_INTERVAL.load(Ordering::Relaxed);

@@ -7,7 +7,7 @@ use xshell::Shell;
 use crate::layout::Layout;
 use crate::manifest::Manifest;
 use crate::platform_ghc::{self, Choice, PlatformGhc};
-use crate::{ghc_source, host};
+use crate::{ghc_source, host, rts_xen, test_images};
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -43,5 +43,7 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs) -> Result<Built> {
     );
     let source = ghc_source::ensure(sh, layout, &manifest)?;
     eprintln!("    GHC source:   {}", source.display());
+    let rts = rts_xen::build(sh, layout)?;
+    test_images::build(sh, layout, &rts)?;
     Ok(Built { platform_ghc })
 }

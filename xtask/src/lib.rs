@@ -15,5 +15,7 @@ pub mod manifest;
 pub mod platform_ghc;
 pub mod patch_series;
 pub mod progress;
+pub mod rts_xen;
 pub mod test_cmd;
+pub mod test_images;
 pub mod unpack;

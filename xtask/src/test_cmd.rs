@@ -10,6 +10,7 @@ use xshell::{cmd, Shell};
 
 use crate::build_cmd::{self, BuildArgs};
 use crate::layout::Layout;
+use crate::{rts_xen, test_images};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LaneChoice {
@@ -35,10 +36,14 @@ struct Lane {
     run: fn(&Shell, &Layout) -> Result<()>,
 }
 
-const LANES: &[Lane] = &[Lane { name: "unit", available: |_| Ok(()), run: run_unit }];
+const LANES: &[Lane] = &[
+    Lane { name: "unit", available: |_| Ok(()), run: run_unit },
+    Lane { name: "qemu", available: test_images::qemu_lane_available, run: test_images::run_qemu_lane },
+    Lane { name: "xen", available: test_images::xen_lane_available, run: test_images::run_xen_lane },
+];
 
 /// The workspace packages whose `cargo test` forms the unit lane.
-const UNIT_PACKAGES: &[&str] = &["xtask"];
+const UNIT_PACKAGES: &[&str] = &["xtask", "halvm-bootkit"];
 
 enum Outcome {
     Passed,
@@ -104,5 +109,7 @@ fn run_unit(sh: &Shell, layout: &Layout) -> Result<()> {
     for package in UNIT_PACKAGES {
         args.extend(["--package", package]);
     }
-    cargo(sh, layout, &args)
+    cargo(sh, layout, &args)?;
+    // rts-xen is a workspace of its own (panic = "abort"), tested apart.
+    rts_xen::unit_tests(sh, layout)
 }

@@ -1,0 +1,211 @@
+//! The boot checks of rts-xen's freestanding test images
+//! (tests/freestanding/*.c), written once and run on every machine:
+//! tests/qemu_tcg.rs, tests/qemu_kvm.rs and tests/xen.rs each instantiate
+//! them with `boot_checks!`.
+//!
+//! Environment (set by `cargo xtask test`):
+//! - `HALVM_TEST_IMAGES`: directory of the built test images;
+//! - `HALVM_BUILD_DIR`: the build directory (the Xen binary is
+//!   decompressed into `xen/` below it).
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+pub use halvm_bootkit::{self as bootkit, status, Accel, Boot, Machine, Outcome};
+
+/// Guest memory for every boot: small, so that exhausting it is quick.
+const MEMORY_MIB: u32 = 64;
+
+fn env_dir(var: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => panic!("{var} is not set; run these tests with `cargo xtask test --lane qemu` or `--lane xen`, \
+                     which build the images and set it"),
+    }
+}
+
+pub fn image(name: &str) -> PathBuf {
+    env_dir("HALVM_TEST_IMAGES").join(name)
+}
+
+/// The Xen-in-QEMU machine, with the hypervisor decompressed on first use.
+pub fn xen_machine() -> Machine {
+    let dir = env_dir("HALVM_BUILD_DIR").join("xen");
+    let hypervisor = bootkit::xen::hypervisor(&dir)
+        .unwrap_or_else(|e| panic!("cannot prepare the Xen hypervisor from {} in {}: {e}",
+                                   bootkit::xen::PACKAGED, dir.display()));
+    Machine::XenInQemu { hypervisor }
+}
+
+/// Boots `image` with `args` on `machine` (60 s hard timeout).
+pub fn boot(machine: &Machine, image_name: &str, args: &str) -> Outcome {
+    Boot::new(image(image_name), machine.clone())
+        .args(args)
+        .memory_mib(MEMORY_MIB)
+        .timeout(Duration::from_secs(60))
+        .run()
+        .unwrap_or_else(|e| panic!("booting {image_name} on {}: {e}", machine.name()))
+}
+
+pub mod checks {
+    use super::*;
+
+    pub fn hello_and_exit_0(m: &Machine) {
+        let out = boot(m, "basic", "");
+        out.assert_line("hello from halvm");
+        let kind = if matches!(m, Machine::XenInQemu { .. }) { "platform: xen-dom0" } else { "platform: qemu" };
+        out.assert_line(kind);
+        out.assert_line("argc: 1");
+        out.assert_line("argv[0]: [halvm]");
+        out.assert_exit(0);
+    }
+
+    pub fn exit_1(m: &Machine) {
+        boot(m, "basic", "1").assert_exit(1);
+    }
+
+    pub fn argv_with_quotes_and_exit_42(m: &Machine) {
+        let out = boot(m, "basic", r#"42 'two words' "say \"hi\"" back\ slash a'b c'd """#);
+        out.assert_line("argc: 7");
+        for line in ["argv[1]: [42]", "argv[2]: [two words]", r#"argv[3]: [say "hi"]"#,
+                     "argv[4]: [back slash]", "argv[5]: [ab cd]", "argv[6]: []"] {
+            out.assert_line(line);
+        }
+        out.assert_exit(42);
+    }
+
+    pub fn malformed_cmdline(m: &Machine) {
+        let out = boot(m, "basic", "0 'unterminated");
+        out.assert_line("halvm: cannot split the command line into arguments: the single quote at byte 2 is never closed");
+        if out.console.contains("hello from halvm") {
+            out.fail("main() ran despite the malformed command line");
+        }
+        out.assert_exit(status::BAD_CMDLINE);
+    }
+
+    pub fn too_many_arguments(m: &Machine) {
+        let out = boot(m, "basic", &"a ".repeat(300));
+        out.assert_line("more than 255 arguments");
+        out.assert_exit(status::BAD_CMDLINE);
+    }
+
+    /// Only where the loader passes long lines whole (Xen cuts a dom0
+    /// command line at 1 KiB itself, QEMU's PVH loader at about 4.1 KiB).
+    pub fn oversized_cmdline(m: &Machine) {
+        let out = boot(m, "basic", &"x".repeat(4097));
+        out.assert_line("the command line is longer than 4096 bytes, the most accepted");
+        out.assert_exit(status::BAD_CMDLINE);
+    }
+
+    /// A wrong hvm_start_info magic: QEMU's PVH loader (QEMU 10.0) puts
+    /// the command line right below hvm_start_info, so a line of 4.5 KiB
+    /// overwrites the magic. The entry code must say so on COM1 and stop
+    /// (through isa-debug-exit) before anything else runs. If a newer QEMU
+    /// stops overwriting, this check fails with the image's normal output.
+    pub fn wrong_boot_magic(m: &Machine) {
+        let out = boot(m, "basic", &"x".repeat(4500));
+        out.assert_line("halvm: not started by a PVH loader (hvm_start_info magic wrong)");
+        if out.end != bootkit::End::DebugExit(status::BAD_BOOT_MAGIC) {
+            out.fail(&format!("expected the debug-exit status {} of a wrong magic", status::BAD_BOOT_MAGIC));
+        }
+    }
+
+    /// Clock, sleep, ticks and red zone (time.c), with the tolerances:
+    /// the guest's 200 ms sleep measures 200..250 ms on its own clock and
+    /// 150..450 ms from outside (console line arrival, which adds the
+    /// console path's latency); 90..=110 ticks of 100 Hz in one second;
+    /// wall clock within 10 s of the host's.
+    pub fn time(m: &Machine) {
+        let out = boot(m, "time", "");
+        out.assert_line("monotonic: never went back");
+        let host_now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+        let wall: i64 = out.value("wallclock-s: ");
+        // The line was printed at most the boot's duration ago.
+        let earliest = host_now - out.elapsed.as_secs() as i64 - 10;
+        if wall < earliest || wall > host_now + 10 {
+            out.fail(&format!("guest wall clock {wall} is not within 10 s of the host's ({earliest}..{host_now})"));
+        }
+        let elapsed_ns: u64 = out.value("sleep: end, elapsed-ns ");
+        if !(200_000_000..250_000_000).contains(&elapsed_ns) {
+            out.fail(&format!("a 200 ms sleep took {elapsed_ns} ns on the guest's clock (allowed 200..250 ms)"));
+        }
+        let outside = out.assert_line("sleep: end").at - out.assert_line("sleep: start").at;
+        if !(Duration::from_millis(150)..Duration::from_millis(450)).contains(&outside) {
+            out.fail(&format!("a 200 ms sleep took {outside:?} seen from the host (allowed 150..450 ms)"));
+        }
+        let ticks: u64 = out.value("ticks: ");
+        if !(90..=110).contains(&ticks) {
+            out.fail(&format!("{ticks} ticks at 100 Hz in one second (allowed 90..=110)"));
+        }
+        out.assert_line("red zone: 0 of 16 slots damaged");
+        out.assert_line("time: all checks passed");
+        out.assert_exit(0);
+    }
+
+    pub fn memory(m: &Machine) {
+        let out = boot(m, "memory", "");
+        let total_kib: u64 = out.value("memory: total ");
+        if total_kib < (MEMORY_MIB as u64 - 8) * 1024 / 10 * 8 {
+            out.fail(&format!("only {total_kib} KiB managed of {MEMORY_MIB} MiB"));
+        }
+        out.assert_line("memory: alignment, zeroing and free ok");
+        out.assert_line("halvm: out of memory: cannot allocate 1 megablocks (1024 KiB)");
+        out.assert_line("halvm: out of memory: cannot allocate 1 pages (4 KiB); 0 KiB of");
+        out.assert_line("exhaust: all memory freed and reusable");
+        out.assert_exit(0);
+    }
+
+    /// The fault report line; QEMU's emulation of nested SVM leaves the
+    /// guest's CR2 stale under Xen-in-QEMU, so its value is only checked
+    /// on bare QEMU.
+    fn fault(m: &Machine, kind: &str, vector: &str) -> Outcome {
+        let out = boot(m, "fault", kind);
+        let line = &out.assert_line("halvm: CPU fault: ").text;
+        for part in [vector, "error code 0x", "RIP 0x", "RSP 0x", "CR2 0x"] {
+            if !line.contains(part) {
+                out.fail(&format!("the fault report lacks {part:?}"));
+            }
+        }
+        if out.console.contains("FAIL:") {
+            out.fail("the program continued after the fault");
+        }
+        out.assert_exit(status::CPU_FAULT);
+        out
+    }
+
+    pub fn fault_null(m: &Machine) {
+        let out = fault(m, "null", "vector 14 (#PF page fault), error code 0x0,");
+        if matches!(m, Machine::Qemu(_)) {
+            out.assert_line("CR2 0x0000000000000000");
+        }
+    }
+
+    pub fn fault_stack_overflow(m: &Machine) {
+        let out = fault(m, "stack", "vector 14 (#PF page fault), error code 0x2,");
+        out.assert_line("halvm: stack overflow: the fault hit the guard page below the");
+    }
+
+    pub fn fault_invalid_opcode(m: &Machine) {
+        fault(m, "ud", "vector 6 (#UD invalid opcode)");
+    }
+}
+
+/// Defines one `#[test]` per check for the machine `$machine` (an
+/// expression of type `Machine`): every check, or only those listed after
+/// `=>` where a machine cannot support them all.
+#[macro_export]
+macro_rules! boot_checks {
+    ($machine:expr) => {
+        $crate::boot_checks!($machine => hello_and_exit_0, exit_1, argv_with_quotes_and_exit_42,
+            malformed_cmdline, too_many_arguments, oversized_cmdline, wrong_boot_magic, time, memory, fault_null,
+            fault_stack_overflow, fault_invalid_opcode);
+    };
+    ($machine:expr => $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                $crate::checks::$check(&$machine);
+            }
+        )*
+    };
+}

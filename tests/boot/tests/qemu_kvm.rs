@@ -1,0 +1,3 @@
+//! rts-xen's test images booted directly by QEMU's PVH loader, under KVM
+//! (run by the qemu lane only where /dev/kvm works).
+halvm_boot_tests::boot_checks!(halvm_boot_tests::Machine::Qemu(halvm_boot_tests::Accel::Kvm));

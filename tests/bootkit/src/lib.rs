@@ -1,0 +1,38 @@
+//! Boots halvm images for tests: directly under QEMU (PVH `-kernel` boot,
+//! TCG or KVM) or as Xen's initial domain under the Xen hypervisor running
+//! inside QEMU. Every boot has a hard timeout; the console is captured line
+//! by line with arrival times; the guest's exit status is decoded from
+//! QEMU's isa-debug-exit status and cross-checked against rts-xen's final
+//! console line `halvm: exit status N`.
+//!
+//! ```no_run
+//! use halvm_bootkit::{Boot, Machine, Accel};
+//! let out = Boot::new("build/images/freestanding/basic", Machine::Qemu(Accel::Tcg))
+//!     .args("42 'two words'")
+//!     .run()
+//!     .unwrap();
+//! out.assert_exit(42);
+//! out.assert_line("argv[2]: [two words]");
+//! ```
+
+mod console;
+mod host;
+mod outcome;
+mod qemu;
+pub mod xen;
+
+pub use console::{ConsoleLog, Line};
+pub use host::{kvm_usable, kvm_works, qemu_binary};
+pub use outcome::{End, Outcome};
+pub use qemu::{Accel, Boot, Machine};
+
+/// The final line rts-xen prints before ending the guest.
+pub const EXIT_LINE_PREFIX: &str = "halvm: exit status ";
+
+/// Exit statuses of rts-xen's own failures (platform.h, HALVM_EXIT_*).
+pub mod status {
+    pub const PLATFORM_ERROR: u8 = 121;
+    pub const BAD_CMDLINE: u8 = 122;
+    pub const CPU_FAULT: u8 = 123;
+    pub const BAD_BOOT_MAGIC: u8 = 124;
+}
