@@ -60,9 +60,17 @@ pub fn init_com1() {
         cpu::outb(COM1 + 1, 0x00);
         cpu::outb(COM1 + 3, 0x03); // 8 data bits, no parity, 1 stop bit
         cpu::outb(COM1 + 2, 0xC7); // FIFOs on and cleared
-        cpu::outb(COM1 + 4, 0x03); // DTR, RTS
+        cpu::outb(COM1 + 4, 0x0b); // DTR, RTS, OUT2 (gates the IRQ line)
     }
     switch_to(Backend::Com1);
+}
+
+/// Makes COM1 raise its IRQ when input arrives, so that input ends a
+/// halt in halvm_block_until. The line stays raised until the input is
+/// read, so each new arrival after a read is a new edge for the PIC.
+pub fn enable_com1_input_interrupt() {
+    // SAFETY: the UART's interrupt-enable register: received data only.
+    unsafe { cpu::outb(COM1 + 1, 0x01) };
 }
 
 /// Xen's initial domain writes through the console_io hypercall (Xen owns

@@ -106,8 +106,13 @@ extern "C" fn halvm_interrupt_dispatch(frame: &mut Frame) {
         VECTOR_TIMER => crate::timer::on_lapic_timer(),
         VECTOR_XEN_UPCALL => crate::xen::events::on_upcall(),
         VECTOR_SPURIOUS => {}
+        v if v == VECTOR_PIC_BASE + crate::pic::IRQ_COM1 => {
+            // Console input: taking the interrupt has ended any halt; the
+            // data stays in the UART until halvm_console_read().
+            crate::pic::eoi();
+        }
         v if (VECTOR_PIC_BASE..VECTOR_PIC_BASE + 16).contains(&v) => {
-            // A spurious 8259 interrupt despite the mask; nothing to do.
+            // A spurious 8259 interrupt (IRQ 7 or 15); those take no EOI.
         }
         v => crate::kprintln!("halvm: warning: unexpected interrupt vector {v:#x} ignored"),
     }

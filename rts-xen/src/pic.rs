@@ -1,10 +1,13 @@
 //! The legacy 8259 PICs. The firmware QEMU runs before our entry leaves
 //! them routing the PIT to vectors 8-15, which overlap CPU exceptions;
-//! they are moved to VECTOR_PIC_BASE and masked completely (the LAPIC
-//! timer is used instead).
+//! they are moved to VECTOR_PIC_BASE and masked, all but COM1's IRQ 4
+//! (console input wakes a halted CPU); the LAPIC timer replaces the PIT.
 
 use crate::cpu::outb;
 use crate::interrupts::VECTOR_PIC_BASE;
+
+/// The legacy IRQ of COM1.
+pub const IRQ_COM1: u8 = 4;
 
 pub fn remap_and_mask() {
     // SAFETY: the standard ICW1-4 initialisation sequence of both PICs.
@@ -20,4 +23,17 @@ pub fn remap_and_mask() {
         outb(0x21, 0xff);
         outb(0xa1, 0xff);
     }
+}
+
+/// Lets one legacy IRQ through (IRQs 0-7, the first PIC).
+pub fn unmask(irq: u8) {
+    debug_assert!(irq < 8);
+    // SAFETY: reading and writing the first PIC's mask register.
+    unsafe { outb(0x21, crate::cpu::inb(0x21) & !(1 << irq)) };
+}
+
+/// Ends the first PIC's current interrupt.
+pub fn eoi() {
+    // SAFETY: non-specific EOI command to the first PIC.
+    unsafe { outb(0x20, 0x20) };
 }

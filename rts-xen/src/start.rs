@@ -61,6 +61,8 @@ extern "C" fn halvm_rust_entry(start_info: u32) -> ! {
 fn init_time_and_interrupts(kind: Kind) {
     if kind == Kind::Qemu {
         pic::remap_and_mask();
+        pic::unmask(pic::IRQ_COM1);
+        console::enable_com1_input_interrupt();
         time::init_bare();
         lapic::enable();
         lapic::init_timer();

@@ -34,6 +34,16 @@ pub fn init(console_port: Option<u32>) -> Result<(), &'static str> {
     }
     TIMER_PORT.store(bind.port, Ordering::Relaxed);
     unmask(bind.port);
+    if crate::platform::kind() == crate::platform::Kind::XenDom0 {
+        // Console input for the initial domain is signalled by VIRQ_CONSOLE;
+        // binding it makes input end a halt in halvm_block_until.
+        let mut con = evtchn_bind_virq { virq: VIRQ_CONSOLE, vcpu: 0, port: 0 };
+        // SAFETY: `con` is a valid argument structure.
+        if unsafe { hypercall_cmd(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_virq, &mut con) } < 0 {
+            return Err("EVTCHNOP_bind_virq(VIRQ_CONSOLE) failed");
+        }
+        unmask(con.port);
+    }
     if let Some(p) = console_port {
         unmask(p);
     }
@@ -104,6 +114,6 @@ fn handle(port: u32) {
     if port == TIMER_PORT.load(Ordering::Relaxed) {
         timer::on_timer_event();
     }
-    // Other ports (console ring) only need to end a halt, which taking
-    // the upcall has already done.
+    // Other ports (console ring, VIRQ_CONSOLE) only need to end a halt,
+    // which taking the upcall has already done.
 }

@@ -142,6 +142,30 @@ pub mod checks {
         out.assert_exit(0);
     }
 
+    /// Console input ends a halt in halvm_block_until(UINT64_MAX) (COM1's
+    /// interrupt on QEMU, VIRQ_CONSOLE under Xen) and reads back intact.
+    pub fn console_input(m: &Machine) {
+        let out = Boot::new(image("echo"), m.clone())
+            .memory_mib(MEMORY_MIB)
+            .timeout(Duration::from_secs(60))
+            .input_after("echo: ready", "typed line\r")
+            .run()
+            .unwrap_or_else(|e| panic!("booting echo on {}: {e}", m.name()));
+        out.assert_line("echo: [typed line] after ");
+        let halts: u64 = out.value("] after ");
+        // The input is typed 200 ms after "ready", so the guest must have
+        // halted at least once; after that, one halt per arriving chunk at
+        // most. A spinning wait would count thousands, a missing wake-up
+        // would hit the timeout instead.
+        if halts == 0 {
+            out.fail("the guest never halted waiting for input, so nothing was tested");
+        }
+        if halts > 12 {
+            out.fail(&format!("{halts} halts for 11 typed bytes: block_until does not wait for input"));
+        }
+        out.assert_exit(0);
+    }
+
     pub fn memory(m: &Machine) {
         let out = boot(m, "memory", "");
         let total_kib: u64 = out.value("memory: total ");
@@ -197,7 +221,8 @@ pub mod checks {
 macro_rules! boot_checks {
     ($machine:expr) => {
         $crate::boot_checks!($machine => hello_and_exit_0, exit_1, argv_with_quotes_and_exit_42,
-            malformed_cmdline, too_many_arguments, oversized_cmdline, wrong_boot_magic, time, memory, fault_null,
+            malformed_cmdline, too_many_arguments, oversized_cmdline, wrong_boot_magic, time,
+            console_input, memory, fault_null,
             fault_stack_overflow, fault_invalid_opcode);
     };
     ($machine:expr => $($check:ident),* $(,)?) => {

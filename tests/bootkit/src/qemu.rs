@@ -1,10 +1,10 @@
 //! Starting QEMU for one boot and watching it until it ends or times out.
 
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{ChildStdin, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -47,12 +47,20 @@ pub struct Boot {
     args: String,
     memory_mib: u32,
     timeout: Duration,
+    input: Option<(String, Vec<u8>)>,
 }
 
 impl Boot {
     /// Defaults: no arguments, 64 MiB for the guest, a 60 s timeout.
     pub fn new(image: impl Into<PathBuf>, machine: Machine) -> Boot {
-        Boot { image: image.into(), machine, args: String::new(), memory_mib: 64, timeout: Duration::from_secs(60) }
+        Boot {
+            image: image.into(),
+            machine,
+            args: String::new(),
+            memory_mib: 64,
+            timeout: Duration::from_secs(60),
+            input: None,
+        }
     }
 
     /// The guest's command line, exactly as the guest will see it.
@@ -70,6 +78,14 @@ impl Boot {
     /// Hard limit on the boot's wall-clock time; QEMU is killed after it.
     pub fn timeout(mut self, timeout: Duration) -> Boot {
         self.timeout = timeout;
+        self
+    }
+
+    /// Types `input` on the console 200 ms after a console line containing
+    /// `trigger` has appeared: by then a guest that printed the trigger and
+    /// went on to wait for input is surely waiting.
+    pub fn input_after(mut self, trigger: impl Into<String>, input: impl Into<Vec<u8>>) -> Boot {
+        self.input = Some((trigger.into(), input.into()));
         self
     }
 
@@ -117,14 +133,15 @@ impl Boot {
         let start = Instant::now();
         let mut child = Command::new(&qemu)
             .args(&args)
-            .stdin(Stdio::null())
+            .stdin(if self.input.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", qemu.display()))?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
-        let reader = thread::spawn(move || read_console(stdout, start));
+        let input = self.input.clone().zip(child.stdin.take());
+        let reader = thread::spawn(move || read_console(stdout, start, input));
         let kvm_failed = Arc::new(AtomicBool::new(false));
         let err_reader = {
             let kvm_failed = kvm_failed.clone();
@@ -158,15 +175,24 @@ impl Boot {
     }
 }
 
-/// Reads QEMU's stdout (the guest's serial console) until EOF.
-fn read_console(mut out: impl Read, start: Instant) -> ConsoleLog {
+/// Reads QEMU's stdout (the guest's serial console) until EOF, typing the
+/// input (into QEMU's stdin) once its trigger line has appeared.
+fn read_console(mut out: impl Read, start: Instant, mut input: Option<((String, Vec<u8>), ChildStdin)>) -> ConsoleLog {
     let mut log = ConsoleLog::default();
     let mut partial = Vec::new();
     let mut buf = [0u8; 4096];
+    // Kept open until the end: QEMU need not see end-of-file on its stdin.
+    let mut _typed = None;
     loop {
         match out.read(&mut buf) {
             Ok(0) | Err(_) => break,
             Ok(n) => log.push_bytes(&mut partial, &buf[..n], start.elapsed()),
+        }
+        if input.as_ref().is_some_and(|((trigger, _), _)| log.contains(trigger)) {
+            let ((_, bytes), mut stdin) = input.take().expect("checked above");
+            thread::sleep(Duration::from_millis(200));
+            let _ = stdin.write_all(&bytes).and_then(|_| stdin.flush());
+            _typed = Some(stdin);
         }
     }
     if !partial.is_empty() {
