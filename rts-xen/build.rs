@@ -12,8 +12,10 @@ const XEN_INCLUDE: &str = "/usr/include";
 fn main() {
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     generate_xen_bindings(&out);
+    generate_api_constants(&out);
     generate_interrupt_stubs(&out);
     println!("cargo:rerun-if-changed=xen/wrapper.h");
+    println!("cargo:rerun-if-changed=include/halvm/platform.h");
     println!("cargo:rerun-if-changed=build.rs");
 }
 
@@ -59,6 +61,21 @@ fn generate_xen_bindings(out: &std::path::Path) {
     bindings
         .write_to_file(out.join("xen_bindings.rs"))
         .expect("write xen_bindings.rs");
+}
+
+/// The constants of the C API (exit statuses, sizes) from platform.h
+/// itself, so that the header and the implementation cannot disagree.
+fn generate_api_constants(out: &std::path::Path) {
+    bindgen::Builder::default()
+        .header("include/halvm/platform.h")
+        .clang_arg("--target=x86_64-unknown-linux-gnu")
+        .use_core()
+        .ctypes_prefix("core::ffi")
+        .allowlist_var("HALVM_.*")
+        .generate()
+        .unwrap_or_else(|e| panic!("bindgen could not read include/halvm/platform.h: {e}"))
+        .write_to_file(out.join("api_constants.rs"))
+        .expect("write api_constants.rs");
 }
 
 /// CPU exceptions that push an error code (Intel SDM vol. 3, table 6-1).

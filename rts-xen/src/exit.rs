@@ -5,18 +5,19 @@ use crate::cpu;
 use crate::platform::{self, Kind};
 use crate::xen::{self, abi::{SHUTDOWN_crash, SHUTDOWN_poweroff}};
 
-// Exit statuses of the platform's own failures. They are below 128 so that
-// QEMU's isa-debug-exit status, (status << 1) | 1, still fits in the 8 bits
-// of a process exit status and decodes unambiguously. Keep in sync with
-// platform.h (HALVM_EXIT_*).
+// Exit statuses of the platform's own failures, as platform.h defines them
+// (HALVM_EXIT_*, read by build.rs). They are below 128 so that QEMU's
+// isa-debug-exit status, (status << 1) | 1, still fits in the 8 bits of a
+// process exit status and decodes unambiguously.
+use crate::api;
 /// rts-xen itself failed (internal error, unusable boot information).
-pub const EXIT_PLATFORM_ERROR: u8 = 121;
+pub const EXIT_PLATFORM_ERROR: u8 = api::HALVM_EXIT_PLATFORM_ERROR as u8;
 /// The kernel command line is malformed or too long.
-pub const EXIT_BAD_CMDLINE: u8 = 122;
+pub const EXIT_BAD_CMDLINE: u8 = api::HALVM_EXIT_BAD_CMDLINE as u8;
 /// A CPU fault (exception) in the guest.
-pub const EXIT_CPU_FAULT: u8 = 123;
+pub const EXIT_CPU_FAULT: u8 = api::HALVM_EXIT_CPU_FAULT as u8;
 /// Not started through PVH (start-info magic wrong); no console then.
-pub const EXIT_BAD_BOOT_MAGIC: u8 = 124;
+pub const EXIT_BAD_BOOT_MAGIC: u8 = api::HALVM_EXIT_BAD_BOOT_MAGIC as u8;
 
 /// QEMU's isa-debug-exit device, as the test harness configures it.
 const DEBUG_EXIT_PORT: u16 = 0xf4;

@@ -10,45 +10,24 @@ pub mod cmdline;
 pub mod pagebitmap;
 pub mod ring;
 
+// Declared on its own, not through machine_modules!: its kprintln! macro
+// must not be macro-expanded to stay usable as `crate::kprintln!`.
 #[cfg(not(test))]
-#[macro_use]
 mod console;
-#[cfg(not(test))]
-mod boot;
-#[cfg(not(test))]
-mod bootinfo;
-#[cfg(not(test))]
-mod cpu;
-#[cfg(not(test))]
-mod exit;
-#[cfg(not(test))]
-mod interrupts;
-#[cfg(not(test))]
-mod lapic;
-#[cfg(not(test))]
-mod memory;
-#[cfg(not(test))]
-mod paging;
-#[cfg(not(test))]
-mod pic;
-#[cfg(not(test))]
-mod pit;
-#[cfg(not(test))]
-mod platform;
-#[cfg(not(test))]
-mod rtc;
-#[cfg(not(test))]
-mod start;
-#[cfg(not(test))]
-mod time;
-#[cfg(not(test))]
-mod timer;
-#[cfg(not(test))]
-mod xen;
+
+/// Declares the other modules that exist only in the freestanding library.
+macro_rules! machine_modules {
+    ($($module:ident),* $(,)?) => { $( #[cfg(not(test))] mod $module; )* };
+}
+
+machine_modules!(
+    api, boot, bootinfo, cpu, exit, interrupts, lapic, memory, paging, pic, pit, platform, rtc,
+    start, time, timer, xen,
+);
 
 #[cfg(not(test))]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    kprintln!("halvm: internal error in rts-xen: {info}");
+    crate::kprintln!("halvm: internal error in rts-xen: {info}");
     exit::exit(exit::EXIT_PLATFORM_ERROR)
 }

@@ -11,8 +11,8 @@ use crate::exit::{self, EXIT_PLATFORM_ERROR};
 use crate::pagebitmap::{From, PageBitmap};
 use crate::{cpu, paging};
 
-const PAGE: u64 = 4096;
-const PAGES_PER_MEGABLOCK: usize = 256;
+const PAGE: u64 = crate::api::HALVM_PAGE_SIZE as u64;
+const PAGES_PER_MEGABLOCK: usize = (crate::api::HALVM_MEGABLOCK_SIZE as u64 / PAGE) as usize;
 /// Below 1 MiB lie the real-mode structures, the BIOS and legacy holes.
 const LOW_RESERVED: u64 = 1 << 20;
 
@@ -103,7 +103,7 @@ fn alloc(pages: usize, align: usize, from: From, what: &str, count: usize) -> *m
 
 fn free(addr: *mut c_void, pages: usize, what: &str) {
     let a = addr as u64;
-    let ok = a % PAGE == 0 && with_bitmap(|bm| bm.free((a / PAGE) as usize, pages)) == Some(Ok(()));
+    let ok = a.is_multiple_of(PAGE) && with_bitmap(|bm| bm.free((a / PAGE) as usize, pages)) == Some(Ok(()));
     if !ok {
         crate::kprintln!("halvm: warning: freeing {pages} pages of {what} at {a:#x} that are not allocated \
                           (double free or wrong size); ignored");
@@ -136,7 +136,7 @@ pub extern "C" fn halvm_alloc_megablocks(n: usize) -> *mut c_void {
 #[no_mangle]
 pub extern "C" fn halvm_free_megablocks(addr: *mut c_void, n: usize) {
     if let Some(pages) = n.checked_mul(PAGES_PER_MEGABLOCK).filter(|&p| p > 0) {
-        if addr as u64 % (PAGES_PER_MEGABLOCK as u64 * PAGE) != 0 {
+        if !(addr as u64).is_multiple_of(PAGES_PER_MEGABLOCK as u64 * PAGE) {
             crate::kprintln!("halvm: warning: halvm_free_megablocks({addr:p}): not 1 MiB aligned; ignored");
             return;
         }

@@ -8,6 +8,10 @@ pub struct PageBitmap<'a> {
     free: usize,
 }
 
+/// free() was given pages that are not (all) allocated.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub struct NotAllocated;
+
 /// Where to look for a free run first.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum From {
@@ -72,12 +76,12 @@ impl<'a> PageBitmap<'a> {
 
     /// Returns pages from alloc(). Fails, changing nothing, when any of
     /// them is not in use (a double free or a wrong count).
-    pub fn free(&mut self, first: usize, n: usize) -> Result<(), ()> {
-        if n == 0 || first.checked_add(n).map_or(true, |e| e > self.pages) {
-            return Err(());
+    pub fn free(&mut self, first: usize, n: usize) -> Result<(), NotAllocated> {
+        if n == 0 || first.checked_add(n).is_none_or(|e| e > self.pages) {
+            return Err(NotAllocated);
         }
         if (first..first + n).any(|p| self.bits[p / 64] & (1 << (p % 64)) == 0) {
-            return Err(());
+            return Err(NotAllocated);
         }
         self.mark_free(first, n);
         Ok(())
@@ -173,8 +177,8 @@ mod tests {
         let a = bm.alloc(70, 1, From::Bottom).unwrap();
         assert_eq!(bm.free_pages(), 130);
         assert_eq!(bm.free(a, 70), Ok(()));
-        assert_eq!(bm.free(a, 70), Err(()));
-        assert_eq!(bm.free(190, 20), Err(()));
+        assert_eq!(bm.free(a, 70), Err(NotAllocated));
+        assert_eq!(bm.free(190, 20), Err(NotAllocated));
         assert_eq!(bm.free_pages(), 200);
         // Everything is one run again.
         assert_eq!(bm.alloc(200, 1, From::Top), Some(0));

@@ -8,11 +8,17 @@
  *
  * Threading model: one CPU, no preemptive threads. Functions here may be
  * called from normal context. Only those marked "interrupt-safe" may be
- * called from a tick callback (which runs in interrupt context).
+ * called from a tick callback (which runs in interrupt context, with
+ * interrupts disabled, on a 32 KiB interrupt stack).
+ *
+ * Images are linked with toolchain/linker/halvm.ld; rts-xen provides the
+ * PVH entry point. They boot under Xen as PVH domains and directly under
+ * QEMU (-kernel IMAGE -append "ARGS").
  *
  * Start-up contract: rts-xen boots the machine, brings up the console,
  * memory, time and interrupts, splits the kernel command line into
- * arguments, then calls the C symbol
+ * arguments, runs the C constructors (.init_array, in order), then calls
+ * the C symbol
  *
  *     int main(int argc, char **argv);
  *
@@ -39,16 +45,19 @@ extern "C" {
 /*
  * Writes all `len` bytes to the console: the PV console ring for an
  * ordinary Xen domain, console_io for the initial domain, COM1 on bare
- * QEMU. Blocks (halting, not spinning) while a console ring is full.
- * Output written before the console is ready is buffered and emitted once
- * it is. Returns `len`. Interrupt-safe.
+ * QEMU. Blocks (halting, not spinning) while a console ring is full;
+ * called in interrupt context it can only poll. Output written before the
+ * console is ready is buffered and emitted once it is. Returns `len`.
+ * Interrupt-safe.
  */
 size_t halvm_console_write(const char *buf, size_t len);
 
 /*
  * Copies up to `len` bytes of pending console input into `buf` without
  * blocking. Returns the number of bytes copied, 0 when none are pending.
- * Use halvm_block_until() to wait for input.
+ * Use halvm_block_until() to wait for input: arriving input ends the halt
+ * (COM1's interrupt on QEMU, VIRQ_CONSOLE for Xen's initial domain, the
+ * console ring's event channel for other domains).
  */
 size_t halvm_console_read(char *buf, size_t len);
 
@@ -69,17 +78,20 @@ int64_t halvm_wallclock_ns(void);
 
 /*
  * Allocates `npages` contiguous, zeroed, page-aligned pages.
- * Returns NULL when memory is exhausted (never faults, never aborts).
+ * Returns NULL when memory is exhausted (never faults, never aborts); the
+ * console then also gets a line "halvm: out of memory: ..." saying how
+ * much was asked for and how much is free. NULL for npages == 0.
  */
 void *halvm_alloc_pages(size_t npages);
 
-/* Returns pages obtained from halvm_alloc_pages(); `npages` must match. */
+/* Returns pages obtained from halvm_alloc_pages(); `npages` must match.
+ * Freeing pages that are not allocated prints a warning and does nothing. */
 void halvm_free_pages(void *addr, size_t npages);
 
 /*
  * Allocates `n` contiguous megablocks: n MiB, aligned to 1 MiB, zeroed.
  * This is what the GHC runtime's osGetMBlocks() asks for.
- * Returns NULL when memory is exhausted.
+ * Returns NULL (with the same console line) when memory is exhausted.
  */
 void *halvm_alloc_megablocks(size_t n);
 
@@ -111,26 +123,43 @@ void halvm_tick_stop(void);
  * comes first. Returns at once if the deadline has passed. Callers re-check
  * their own condition afterwards: wake-ups may be early.
  * Pass UINT64_MAX to wait for an event with no deadline.
+ * Normal context only (never from a tick callback).
  */
 void halvm_block_until(uint64_t deadline_ns);
 
 /* ------------------------------------------------------------------- exit */
 
 /*
- * Ends the guest with `status` (0..255 meaningful). Prints the final line
+ * Ends the guest with `status` (only its low 8 bits count). Prints the
+ * final line
  *     halvm: exit status N
  * on the console, then: under Xen, SCHEDOP_shutdown (poweroff for 0, crash
  * otherwise); on bare QEMU, isa-debug-exit, so QEMU's own exit status is
- * (status << 1) | 1.
+ * (status << 1) | 1 -- which fits a process exit status unambiguously only
+ * for statuses below 128. Xen's initial domain writes the status to the
+ * isa-debug-exit port before the shutdown too, so that QEMU running Xen
+ * (the tests) exits with the same status; without the device the write
+ * goes nowhere.
  */
 _Noreturn void halvm_exit(int status);
+
+/* Exit statuses rts-xen itself uses (all below 128, see above). */
+#define HALVM_EXIT_PLATFORM_ERROR 121 /* internal error, unusable boot info  */
+#define HALVM_EXIT_BAD_CMDLINE    122 /* command line malformed or too long */
+#define HALVM_EXIT_CPU_FAULT      123 /* CPU exception; report on console  */
+#define HALVM_EXIT_BAD_BOOT_MAGIC 124 /* not started through PVH: a message
+                                         on COM1, then isa-debug-exit      */
 
 /* ---------------------------------------------------- arguments and info */
 
 /*
  * Arguments parsed from the kernel command line with shell-like quoting
- * ('single', "double" with \" \\ escapes, backslash outside quotes).
+ * ('single', "double" with \" \\ escapes, backslash outside quotes;
+ * quoted and unquoted parts join into one word).
  * argv[0] is "halvm"; argv[argc] is NULL. Same values main() receives.
+ * A line longer than 4096 bytes, with more than 255 arguments, or with an
+ * unterminated quote or a trailing backslash ends the guest with a message
+ * and HALVM_EXIT_BAD_CMDLINE before main() runs.
  */
 int halvm_argc(void);
 char **halvm_argv(void);

@@ -68,7 +68,7 @@ pub fn notify(port: u32) {
 /// An atomic view of a xen_ulong_t in the shared page.
 fn word(p: *mut xen_ulong_t) -> &'static AtomicU64 {
     // SAFETY: aligned u64 in the shared-info page, which stays mapped.
-    unsafe { AtomicU64::from_ptr(p as *mut u64) }
+    unsafe { AtomicU64::from_ptr(p) }
 }
 
 /// The upcall vector's handler: clear the pending flag, then take the
