@@ -37,6 +37,13 @@ static inline void put_i64(int64_t v) {
     else put_u64((uint64_t)v);
 }
 
+static inline void put_hex(uint64_t v) {
+    char buf[19] = "0x";
+    for (int i = 0; i < 16; i++) buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 15];
+    buf[18] = 0;
+    put(buf);
+}
+
 /* Parses a decimal number; -1 when `s` is not one. */
 static inline long parse_decimal(const char *s) {
     long v = 0;

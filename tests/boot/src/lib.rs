@@ -13,7 +13,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 pub use halvm_bootkit::{self as bootkit, status, Accel, Boot, Machine, Outcome};
 
-/// Guest memory for every boot: small, so that exhausting it is quick.
+/// Guest memory of most boots: small, so that exhausting it is quick.
 const MEMORY_MIB: u32 = 64;
 
 fn env_dir(var: &str) -> PathBuf {
@@ -39,12 +39,13 @@ pub fn xen_machine() -> Machine {
 
 /// Boots `image` with `args` on `machine` (60 s hard timeout).
 pub fn boot(machine: &Machine, image_name: &str, args: &str) -> Outcome {
-    Boot::new(image(image_name), machine.clone())
-        .args(args)
-        .memory_mib(MEMORY_MIB)
-        .timeout(Duration::from_secs(60))
-        .run()
-        .unwrap_or_else(|e| panic!("booting {image_name} on {}: {e}", machine.name()))
+    boot_with(Boot::new(image(image_name), machine.clone()).args(args).memory_mib(MEMORY_MIB))
+}
+
+/// Runs a configured boot (the bootkit's default timeout is 60 s).
+fn boot_with(b: Boot) -> Outcome {
+    let what = format!("{b:?}");
+    b.run().unwrap_or_else(|e| panic!("{what}: {e}"))
 }
 
 pub mod checks {
@@ -168,12 +169,7 @@ pub mod checks {
     /// Console input ends a halt in halvm_block_until(UINT64_MAX) (COM1's
     /// interrupt on QEMU, VIRQ_CONSOLE under Xen) and reads back intact.
     pub fn console_input(m: &Machine) {
-        let out = Boot::new(image("echo"), m.clone())
-            .memory_mib(MEMORY_MIB)
-            .timeout(Duration::from_secs(60))
-            .input_after("echo: ready", "typed line\r")
-            .run()
-            .unwrap_or_else(|e| panic!("booting echo on {}: {e}", m.name()));
+        let out = boot_with(Boot::new(image("echo"), m.clone()).memory_mib(MEMORY_MIB).input_after("echo: ready", "typed line\r"));
         out.assert_line("echo: [typed line] after ");
         let halts: u64 = out.value("] after ");
         // The input is typed 200 ms after "ready", so the guest must have
@@ -199,6 +195,25 @@ pub mod checks {
         out.assert_line("halvm: out of memory: cannot allocate 1 megablocks (1024 KiB)");
         out.assert_line("halvm: out of memory: cannot allocate 1 pages (4 KiB); 0 KiB of");
         out.assert_line("exhaust: all memory freed and reusable");
+        out.assert_exit(0);
+    }
+
+    /// RAM above 4 GiB is identity-mapped and handed out: page runs come
+    /// from the top of memory, so with 4.5 GiB the first run lies above
+    /// 4 GiB and is written and read back.
+    pub fn memory_above_4gib(m: &Machine) {
+        let out = boot_with(Boot::new(image("memory"), m.clone()).args("no-exhaust").memory_mib(4608));
+        let total_kib: u64 = out.value("memory: total ");
+        if total_kib < 4400 * 1024 {
+            out.fail(&format!("only {total_kib} KiB managed of 4608 MiB"));
+        }
+        let at: String = out.value("memory: page run at ");
+        let addr = u64::from_str_radix(at.trim_start_matches("0x"), 16)
+            .unwrap_or_else(|_| out.fail(&format!("{at:?} is not an address")));
+        if addr < 1 << 32 {
+            out.fail(&format!("the highest page run is at {addr:#x}, below 4 GiB"));
+        }
+        out.assert_line("memory: all checks passed");
         out.assert_exit(0);
     }
 
@@ -245,7 +260,7 @@ macro_rules! boot_checks {
     ($machine:expr) => {
         $crate::boot_checks!($machine => hello_and_exit_0, exit_1, argv_with_quotes_and_exit_42,
             malformed_cmdline, too_many_arguments, oversized_cmdline, wrong_boot_magic, time,
-            console_input, memory, fault_null,
+            console_input, memory, memory_above_4gib, fault_null,
             fault_stack_overflow, fault_invalid_opcode);
     };
     ($machine:expr => $($check:ident),* $(,)?) => {
