@@ -18,16 +18,12 @@ static LAST: AtomicU64 = AtomicU64::new(0);
 
 /// On bare QEMU: find the TSC frequency and read the RTC.
 pub fn init_bare() {
-    let (hz, how) = match tsc_hz_from_cpuid() {
-        Some(hz) => (hz, "CPUID leaf 0x15"),
-        None => (pit::measure_tsc_hz(), "PIT calibration"),
-    };
+    let hz = tsc_hz_from_cpuid().unwrap_or_else(pit::measure_tsc_hz);
     TSC_MULT.store(((1_000_000_000u128 << 32) / hz as u128) as u64, Ordering::Relaxed);
     TSC_BASE.store(cpu::rdtsc(), Ordering::Relaxed);
     let wall = rtc::read_unix_seconds();
     let now = monotonic_ns();
     WALL_AT_ZERO.store(wall.saturating_mul(1_000_000_000) - now as i64, Ordering::Relaxed);
-    crate::kprintln!("halvm: TSC {} MHz ({how})", hz / 1_000_000);
 }
 
 /// CPUID 0x15: TSC/crystal ratio and crystal frequency, when both given.
