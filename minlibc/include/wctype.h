@@ -1,5 +1,5 @@
-/* <wctype.h>: classification of the ASCII range; other code points are
- * letters when iswalpha is asked (minlibc has no Unicode tables). */
+/* <wctype.h>: classification of the ASCII range; other code points belong
+ * to no class (minlibc has no Unicode tables). */
 #ifndef _WCTYPE_H
 #define _WCTYPE_H
 #include <_minlibc_types.h>

@@ -36,13 +36,30 @@ const CFLAGS: &[&str] = &[
     "-nostdinc",
     "-fno-builtin",
     "-fno-stack-protector",
-    "-fno-pie",
     "-fno-strict-aliasing",
     "-fno-tree-loop-distribute-patterns",
     "-Wall",
     "-Wextra",
     "-Werror",
 ];
+
+/// Code model: the target links images -no-pie (like GHC's code, see
+/// toolchain/ghc/README.md); the host test copy goes into Rust's PIE test
+/// executables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    Target,
+    HostTest,
+}
+
+impl Variant {
+    fn pic_flag(self) -> &'static str {
+        match self {
+            Variant::Target => "-fno-pie",
+            Variant::HostTest => "-fPIE",
+        }
+    }
+}
 
 /// The Rust target the libm static library is built for: ordinary x86_64
 /// System V code (the float ABI GHC's code uses), `no_std`, so nothing from
@@ -91,7 +108,7 @@ pub fn lib_dir(layout: &Layout) -> PathBuf {
 pub fn ensure(sh: &Shell, layout: &Layout, libm: &LibmChoice) -> Result<Built> {
     let lib = lib_dir(layout);
     std::fs::create_dir_all(&lib)?;
-    let objects = compile(sh, &layout.repo, &minlibc_dir(layout).join("obj/target"))?;
+    let objects = compile(sh, &layout.repo, &minlibc_dir(layout).join("obj/target"), Variant::Target)?;
     let libminlibc = lib.join("libminlibc.a");
     archive(sh, &libminlibc, &objects)?;
     let libm_path = lib.join("libm.a");
@@ -122,7 +139,7 @@ pub fn sources(repo: &Path) -> Result<Vec<PathBuf>> {
 
 /// Compiles every source into `obj_dir`, two at a time (the machines this
 /// runs on have two cores). Returns the object paths.
-pub fn compile(sh: &Shell, repo: &Path, obj_dir: &Path) -> Result<Vec<PathBuf>> {
+pub fn compile(sh: &Shell, repo: &Path, obj_dir: &Path, variant: Variant) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(obj_dir)?;
     let include = include_dir(repo);
     let platform = repo.join("rts-xen/include");
@@ -139,9 +156,10 @@ pub fn compile(sh: &Shell, repo: &Path, obj_dir: &Path) -> Result<Vec<PathBuf>> 
             .map(|chunk| {
                 let sh = sh.clone();
                 let (include, platform) = (&include, &platform);
+                let pic = variant.pic_flag();
                 scope.spawn(move || -> Result<()> {
                     for (src, obj) in chunk {
-                        cmd!(sh, "gcc {CFLAGS...} -isystem {include} -isystem {platform} -c {src} -o {obj}")
+                        cmd!(sh, "gcc {CFLAGS...} {pic} -isystem {include} -isystem {platform} -c {src} -o {obj}")
                             .quiet()
                             .run()
                             .with_context(|| format!("compiling {}", src.display()))?;
@@ -236,7 +254,7 @@ fn build_openlibm(sh: &Shell, layout: &Layout, dir: &Path, out: &Path) -> Result
 /// helpers) keep their names. Returns the archive path.
 pub fn build_host_test_archive(repo: &Path, out_dir: &Path) -> Result<PathBuf> {
     let sh = Shell::new()?;
-    let objects = compile(&sh, repo, &out_dir.join("obj"))?;
+    let objects = compile(&sh, repo, &out_dir.join("obj"), Variant::HostTest)?;
     let combined = out_dir.join("minlibc_combined.o");
     cmd!(sh, "ld -r -o {combined} {objects...}").quiet().run().context("linking minlibc into one object")?;
     let defined = defined_globals(&combined)?;

@@ -1,0 +1,414 @@
+/*
+ * Everything halvm has no machinery for: a file system, processes, users,
+ * sockets, dynamic loading, regular expressions. Each function keeps its
+ * Linux prototype and fails the documented way with the errno a Linux
+ * program would get in the closest real situation:
+ *   files and directories: ENOENT (nothing exists), creating: EROFS;
+ *   fork/exec and friends: ENOSYS; waiting for children: ECHILD;
+ *   sockets: EAFNOSUPPORT for socket(), ENOTSOCK/EBADF for descriptors;
+ *   descriptor duplication: EMFILE (only 0, 1, 2 can exist);
+ *   dlopen: NULL with a dlerror() message; regcomp: REG_ESPACE.
+ * The process identity is fixed: pid 1, uid/gid 0.
+ */
+#include "internal.h"
+#include "console_fd.h"
+#include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/socket.h>
+#include <sys/utsname.h>
+#include <sys/statvfs.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <regex.h>
+#include <pwd.h>
+#include <grp.h>
+#include <netdb.h>
+#include <utime.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+
+/* ------------------------------------------------------- file system */
+
+/* Creating anything needs a writable file system; finding anything needs
+ * one at all. */
+static int open_errno(int flags) { return (flags & O_CREAT) ? EROFS : ENOENT; }
+
+int open(const char *path, int flags, ...) { (void)path; MINLIBC_FAIL(open_errno(flags), -1); }
+int openat(int dirfd, const char *path, int flags, ...) { (void)dirfd; (void)path; MINLIBC_FAIL(open_errno(flags), -1); }
+int creat(const char *path, mode_t m) { (void)path; (void)m; MINLIBC_FAIL(EROFS, -1); }
+
+FILE *fopen(const char *restrict path, const char *restrict mode)
+{
+    (void)path;
+    MINLIBC_FAIL(mode[0] == 'r' && !strchr(mode, '+') ? ENOENT : EROFS, NULL);
+}
+
+FILE *freopen(const char *restrict path, const char *restrict mode, FILE *restrict f)
+{
+    (void)f;
+    return fopen(path, mode);
+}
+
+FILE *fdopen(int fd, const char *mode)
+{
+    (void)mode;
+    if (!__minlibc_console_fd(fd))
+        MINLIBC_FAIL(EBADF, NULL);
+    /* the console descriptors already have their streams */
+    return fd == 0 ? stdin : fd == 1 ? stdout : stderr;
+}
+
+FILE *tmpfile(void) { MINLIBC_FAIL(EROFS, NULL); }
+FILE *fmemopen(void *restrict b, size_t n, const char *restrict m) { (void)b; (void)n; (void)m; MINLIBC_FAIL(ENOSYS, NULL); }
+FILE *popen(const char *cmd, const char *mode) { (void)cmd; (void)mode; MINLIBC_FAIL(ENOSYS, NULL); }
+int pclose(FILE *f) { (void)f; MINLIBC_FAIL(ECHILD, -1); }
+char *tmpnam(char *s) { (void)s; MINLIBC_FAIL(EROFS, NULL); }
+int remove(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
+int rename(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(ENOENT, -1); }
+
+int stat(const char *restrict p, struct stat *restrict st) { (void)p; (void)st; MINLIBC_FAIL(ENOENT, -1); }
+int lstat(const char *restrict p, struct stat *restrict st) { (void)p; (void)st; MINLIBC_FAIL(ENOENT, -1); }
+
+int fstatat(int dirfd, const char *restrict p, struct stat *restrict st, int flags)
+{
+    if (flags & AT_EMPTY_PATH && p && !*p)
+        return fstat(dirfd, st);
+    MINLIBC_FAIL(ENOENT, -1);
+}
+
+int access(const char *p, int mode) { (void)p; (void)mode; MINLIBC_FAIL(ENOENT, -1); }
+int faccessat(int d, const char *p, int m, int f) { (void)d; (void)p; (void)m; (void)f; MINLIBC_FAIL(ENOENT, -1); }
+int chdir(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
+int fchdir(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTDIR : EBADF, -1); }
+char *getcwd(char *b, size_t n) { (void)b; (void)n; MINLIBC_FAIL(ENOENT, NULL); }
+int mkdir(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
+int mkdirat(int d, const char *p, mode_t m) { (void)d; (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
+int rmdir(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
+int unlink(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
+int unlinkat(int d, const char *p, int f) { (void)d; (void)p; (void)f; MINLIBC_FAIL(ENOENT, -1); }
+int link(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(ENOENT, -1); }
+int symlink(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(EROFS, -1); }
+ssize_t readlink(const char *restrict p, char *restrict b, size_t n) { (void)p; (void)b; (void)n; MINLIBC_FAIL(ENOENT, -1); }
+int chmod(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(ENOENT, -1); }
+int fchmod(int fd, mode_t m) { (void)m; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EPERM : EBADF, -1); }
+int chown(const char *p, uid_t u, gid_t g) { (void)p; (void)u; (void)g; MINLIBC_FAIL(ENOENT, -1); }
+int lchown(const char *p, uid_t u, gid_t g) { (void)p; (void)u; (void)g; MINLIBC_FAIL(ENOENT, -1); }
+int fchown(int fd, uid_t u, gid_t g) { (void)u; (void)g; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EPERM : EBADF, -1); }
+int truncate(const char *p, off_t l) { (void)p; (void)l; MINLIBC_FAIL(ENOENT, -1); }
+int ftruncate(int fd, off_t l) { (void)l; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
+int fsync(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
+int fdatasync(int fd) { return fsync(fd); }
+void sync(void) { }
+int mkfifo(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
+int mknod(const char *p, mode_t m, dev_t d) { (void)p; (void)m; (void)d; MINLIBC_FAIL(EROFS, -1); }
+int utime(const char *p, const struct utimbuf *t) { (void)p; (void)t; MINLIBC_FAIL(ENOENT, -1); }
+int utimensat(int d, const char *p, const struct timespec t[2], int f) { (void)d; (void)p; (void)t; (void)f; MINLIBC_FAIL(ENOENT, -1); }
+int futimens(int fd, const struct timespec t[2]) { (void)t; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EPERM : EBADF, -1); }
+char *realpath(const char *restrict p, char *restrict r) { (void)p; (void)r; MINLIBC_FAIL(ENOENT, NULL); }
+int mkstemp(char *t) { (void)t; MINLIBC_FAIL(EROFS, -1); }
+int mkstemps(char *t, int s) { (void)t; (void)s; MINLIBC_FAIL(EROFS, -1); }
+char *mkdtemp(char *t) { (void)t; MINLIBC_FAIL(EROFS, NULL); }
+long pathconf(const char *p, int n) { (void)p; (void)n; MINLIBC_FAIL(ENOENT, -1); }
+long fpathconf(int fd, int n) { (void)n; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
+int statvfs(const char *restrict p, struct statvfs *restrict s) { (void)p; (void)s; MINLIBC_FAIL(ENOENT, -1); }
+int fstatvfs(int fd, struct statvfs *s) { (void)s; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOSYS : EBADF, -1); }
+
+static mode_t current_umask = 022;
+mode_t umask(mode_t m)
+{
+    mode_t old = current_umask;
+    current_umask = m & 0777;
+    return old;
+}
+
+DIR *opendir(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, NULL); }
+DIR *fdopendir(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTDIR : EBADF, NULL); }
+/* No DIR can exist, so these are only reachable with an invalid pointer. */
+struct dirent *readdir(DIR *d) { (void)d; MINLIBC_FAIL(EBADF, NULL); }
+int readdir_r(DIR *restrict d, struct dirent *restrict e, struct dirent **restrict r) { (void)d; (void)e; *r = NULL; return EBADF; }
+int closedir(DIR *d) { (void)d; MINLIBC_FAIL(EBADF, -1); }
+void rewinddir(DIR *d) { (void)d; }
+int dirfd(DIR *d) { (void)d; MINLIBC_FAIL(EINVAL, -1); }
+
+/* ------------------------------------------------------ descriptors */
+
+int dup(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? EMFILE : EBADF, -1); }
+
+int dup2(int from, int to)
+{
+    if (!__minlibc_console_fd(from) || to < 0)
+        MINLIBC_FAIL(EBADF, -1);
+    if (from == to)
+        return to;
+    /* Duplicating would need descriptors other than the console's own. */
+    MINLIBC_FAIL(EMFILE, -1);
+}
+
+int dup3(int from, int to, int flags)
+{
+    if (from == to)
+        MINLIBC_FAIL(EINVAL, -1);
+    (void)flags;
+    return dup2(from, to);
+}
+
+int pipe(int fds[2]) { (void)fds; MINLIBC_FAIL(EMFILE, -1); }
+int pipe2(int fds[2], int flags) { (void)fds; (void)flags; MINLIBC_FAIL(EMFILE, -1); }
+ssize_t pread(int fd, void *b, size_t n, off_t o) { (void)b; (void)n; (void)o; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ESPIPE : EBADF, -1); }
+ssize_t pwrite(int fd, const void *b, size_t n, off_t o) { (void)b; (void)n; (void)o; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ESPIPE : EBADF, -1); }
+int flock(int fd, int op) { (void)op; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
+int lockf(int fd, int cmd, off_t len) { (void)cmd; (void)len; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
+int posix_fadvise(int fd, off_t o, off_t l, int a) { (void)o; (void)l; (void)a; return __minlibc_console_fd(fd) ? ESPIPE : EBADF; }
+int posix_fallocate(int fd, off_t o, off_t l) { (void)o; (void)l; return __minlibc_console_fd(fd) ? ENODEV : EBADF; }
+
+char *ttyname(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOENT : EBADF, NULL); }
+int ttyname_r(int fd, char *b, size_t n) { (void)b; (void)n; return __minlibc_console_fd(fd) ? ENOENT : EBADF; }
+pid_t tcgetpgrp(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTTY : EBADF, -1); }
+int tcsetpgrp(int fd, pid_t p) { (void)p; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTTY : EBADF, -1); }
+int tcdrain(int fd) { return __minlibc_console_fd(fd) ? 0 : (errno = EBADF, -1); }   /* console writes are synchronous */
+int tcflush(int fd, int q) { (void)q; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTSUP : EBADF, -1); }
+int tcflow(int fd, int a) { (void)a; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTSUP : EBADF, -1); }
+int tcsendbreak(int fd, int d) { (void)d; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTSUP : EBADF, -1); }
+speed_t cfgetispeed(const struct termios *t) { return t->c_ispeed; }
+speed_t cfgetospeed(const struct termios *t) { return t->c_ospeed; }
+int cfsetispeed(struct termios *t, speed_t s) { t->c_ispeed = s; return 0; }
+int cfsetospeed(struct termios *t, speed_t s) { t->c_ospeed = s; return 0; }
+
+void cfmakeraw(struct termios *t)
+{
+    t->c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t->c_oflag &= ~(tcflag_t)OPOST;
+    t->c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    t->c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
+    t->c_cflag |= CS8;
+    t->c_cc[VMIN] = 1;
+    t->c_cc[VTIME] = 0;
+}
+
+/* epoll, eventfd and timerfd back the threaded RTS's I/O manager, which
+ * halvm does not build. */
+int epoll_create(int n) { (void)n; MINLIBC_FAIL(ENOSYS, -1); }
+int epoll_create1(int f) { (void)f; MINLIBC_FAIL(ENOSYS, -1); }
+int epoll_ctl(int e, int op, int fd, struct epoll_event *ev) { (void)e; (void)op; (void)fd; (void)ev; MINLIBC_FAIL(EBADF, -1); }
+int epoll_wait(int e, struct epoll_event *ev, int n, int t) { (void)e; (void)ev; (void)n; (void)t; MINLIBC_FAIL(EBADF, -1); }
+int epoll_pwait(int e, struct epoll_event *ev, int n, int t, const sigset_t *m) { (void)m; return epoll_wait(e, ev, n, t); }
+int eventfd(unsigned int v, int f) { (void)v; (void)f; MINLIBC_FAIL(ENOSYS, -1); }
+int eventfd_read(int fd, eventfd_t *v) { (void)fd; (void)v; MINLIBC_FAIL(EBADF, -1); }
+int eventfd_write(int fd, eventfd_t v) { (void)fd; (void)v; MINLIBC_FAIL(EBADF, -1); }
+int timerfd_create(int c, int f) { (void)c; (void)f; MINLIBC_FAIL(ENOSYS, -1); }
+int timerfd_settime(int fd, int f, const struct itimerspec *n, struct itimerspec *o) { (void)fd; (void)f; (void)n; (void)o; MINLIBC_FAIL(EBADF, -1); }
+int timerfd_gettime(int fd, struct itimerspec *v) { (void)fd; (void)v; MINLIBC_FAIL(EBADF, -1); }
+
+/* ------------------------------------------------------------ processes */
+
+pid_t fork(void) { MINLIBC_FAIL(ENOSYS, -1); }
+pid_t vfork(void) { MINLIBC_FAIL(ENOSYS, -1); }
+int execve(const char *p, char *const a[], char *const e[]) { (void)p; (void)a; (void)e; MINLIBC_FAIL(ENOSYS, -1); }
+int execv(const char *p, char *const a[]) { (void)p; (void)a; MINLIBC_FAIL(ENOSYS, -1); }
+int execvp(const char *p, char *const a[]) { (void)p; (void)a; MINLIBC_FAIL(ENOSYS, -1); }
+int execvpe(const char *p, char *const a[], char *const e[]) { (void)p; (void)a; (void)e; MINLIBC_FAIL(ENOSYS, -1); }
+int execl(const char *p, const char *a, ...) { (void)p; (void)a; MINLIBC_FAIL(ENOSYS, -1); }
+int execlp(const char *p, const char *a, ...) { (void)p; (void)a; MINLIBC_FAIL(ENOSYS, -1); }
+int execle(const char *p, const char *a, ...) { (void)p; (void)a; MINLIBC_FAIL(ENOSYS, -1); }
+int fexecve(int fd, char *const a[], char *const e[]) { (void)fd; (void)a; (void)e; MINLIBC_FAIL(ENOSYS, -1); }
+pid_t wait(int *s) { (void)s; MINLIBC_FAIL(ECHILD, -1); }
+pid_t waitpid(pid_t p, int *s, int o) { (void)p; (void)s; (void)o; MINLIBC_FAIL(ECHILD, -1); }
+int waitid(idtype_t t, id_t i, siginfo_t *s, int o) { (void)t; (void)i; (void)s; (void)o; MINLIBC_FAIL(ECHILD, -1); }
+
+/* system(NULL) asks whether a shell exists: none does. */
+int system(const char *cmd) { if (!cmd) return 0; MINLIBC_FAIL(ENOSYS, -1); }
+
+pid_t getpid(void) { return 1; }
+pid_t getppid(void) { return 0; }
+pid_t getpgrp(void) { return 1; }
+pid_t getpgid(pid_t p) { if (p != 0 && p != 1) MINLIBC_FAIL(ESRCH, -1); return 1; }
+int setpgid(pid_t p, pid_t g) { (void)p; (void)g; MINLIBC_FAIL(EPERM, -1); }
+pid_t setsid(void) { MINLIBC_FAIL(EPERM, -1); }   /* already a session and group leader */
+pid_t getsid(pid_t p) { if (p != 0 && p != 1) MINLIBC_FAIL(ESRCH, -1); return 1; }
+uid_t getuid(void) { return 0; }
+uid_t geteuid(void) { return 0; }
+gid_t getgid(void) { return 0; }
+gid_t getegid(void) { return 0; }
+static int set_id(unsigned v) { if (v != 0) MINLIBC_FAIL(EPERM, -1); return 0; }
+int setuid(uid_t u) { return set_id(u); }
+int seteuid(uid_t u) { return set_id(u); }
+int setgid(gid_t g) { return set_id(g); }
+int setegid(gid_t g) { return set_id(g); }
+int setreuid(uid_t r, uid_t e) { return set_id((r == (uid_t)-1 ? 0 : r) | (e == (uid_t)-1 ? 0 : e)); }
+int setregid(gid_t r, gid_t e) { return set_id((r == (gid_t)-1 ? 0 : r) | (e == (gid_t)-1 ? 0 : e)); }
+int getgroups(int n, gid_t g[]) { (void)n; (void)g; return 0; }
+int setgroups(size_t n, const gid_t *g) { (void)g; return set_id(n != 0); }
+int nice(int inc) { (void)inc; MINLIBC_FAIL(EPERM, -1); }
+char *getlogin(void) { MINLIBC_FAIL(ENXIO, NULL); }
+int getlogin_r(char *b, size_t n) { (void)b; (void)n; return ENXIO; }
+
+int gethostname(char *buf, size_t n)
+{
+    if (n < sizeof "halvm")
+        MINLIBC_FAIL(ENAMETOOLONG, -1);
+    memcpy(buf, "halvm", sizeof "halvm");
+    return 0;
+}
+
+int sethostname(const char *n, size_t l) { (void)n; (void)l; MINLIBC_FAIL(EPERM, -1); }
+
+int uname(struct utsname *u)
+{
+    memset(u, 0, sizeof *u);
+    strcpy(u->sysname, "HaLVM");
+    strcpy(u->nodename, "halvm");
+    strcpy(u->release, "1");
+    strcpy(u->version, "halvm platform API 1");
+    strcpy(u->machine, "x86_64");
+    return 0;
+}
+
+int sched_getaffinity(pid_t p, size_t n, cpu_set_t *s)
+{
+    if (p != 0 && p != 1)
+        MINLIBC_FAIL(ESRCH, -1);
+    if (n < sizeof(unsigned long))
+        MINLIBC_FAIL(EINVAL, -1);
+    memset(s, 0, n);
+    s->__bits[0] = 1;
+    return 0;
+}
+
+int sched_setaffinity(pid_t p, size_t n, const cpu_set_t *s)
+{
+    (void)n;
+    if (p != 0 && p != 1)
+        MINLIBC_FAIL(ESRCH, -1);
+    if (!(s->__bits[0] & 1))
+        MINLIBC_FAIL(EINVAL, -1);
+    return 0;
+}
+
+int sched_getcpu(void) { return 0; }
+
+int __minlibc_cpu_count(size_t n, const cpu_set_t *s)
+{
+    int c = 0;
+    for (size_t i = 0; i < n / sizeof(unsigned long); i++)
+        c += __builtin_popcountl(s->__bits[i]);
+    return c;
+}
+
+/* ----------------------------------------------------------- users */
+
+struct passwd *getpwnam(const char *n) { (void)n; return NULL; }
+struct passwd *getpwuid(uid_t u) { (void)u; return NULL; }
+int getpwnam_r(const char *n, struct passwd *p, char *b, size_t l, struct passwd **r) { (void)n; (void)p; (void)b; (void)l; *r = NULL; return 0; }
+int getpwuid_r(uid_t u, struct passwd *p, char *b, size_t l, struct passwd **r) { (void)u; (void)p; (void)b; (void)l; *r = NULL; return 0; }
+struct passwd *getpwent(void) { return NULL; }
+void setpwent(void) { }
+void endpwent(void) { }
+struct group *getgrnam(const char *n) { (void)n; return NULL; }
+struct group *getgrgid(gid_t g) { (void)g; return NULL; }
+int getgrnam_r(const char *n, struct group *g, char *b, size_t l, struct group **r) { (void)n; (void)g; (void)b; (void)l; *r = NULL; return 0; }
+int getgrgid_r(gid_t i, struct group *g, char *b, size_t l, struct group **r) { (void)i; (void)g; (void)b; (void)l; *r = NULL; return 0; }
+struct group *getgrent(void) { return NULL; }
+void setgrent(void) { }
+void endgrent(void) { }
+
+/* ---------------------------------------------------------- networking */
+
+static int not_socket(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTSOCK : EBADF, -1); }
+
+int socket(int d, int t, int p) { (void)d; (void)t; (void)p; MINLIBC_FAIL(EAFNOSUPPORT, -1); }
+int socketpair(int d, int t, int p, int s[2]) { (void)d; (void)t; (void)p; (void)s; MINLIBC_FAIL(EAFNOSUPPORT, -1); }
+int bind(int fd, const struct sockaddr *a, socklen_t l) { (void)a; (void)l; return not_socket(fd); }
+int connect(int fd, const struct sockaddr *a, socklen_t l) { (void)a; (void)l; return not_socket(fd); }
+int listen(int fd, int b) { (void)b; return not_socket(fd); }
+int accept(int fd, struct sockaddr *restrict a, socklen_t *restrict l) { (void)a; (void)l; return not_socket(fd); }
+int accept4(int fd, struct sockaddr *restrict a, socklen_t *restrict l, int f) { (void)a; (void)l; (void)f; return not_socket(fd); }
+int shutdown(int fd, int h) { (void)h; return not_socket(fd); }
+ssize_t send(int fd, const void *b, size_t n, int f) { (void)b; (void)n; (void)f; return not_socket(fd); }
+ssize_t recv(int fd, void *b, size_t n, int f) { (void)b; (void)n; (void)f; return not_socket(fd); }
+ssize_t sendto(int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l) { (void)b; (void)n; (void)f; (void)a; (void)l; return not_socket(fd); }
+ssize_t recvfrom(int fd, void *restrict b, size_t n, int f, struct sockaddr *restrict a, socklen_t *restrict l) { (void)b; (void)n; (void)f; (void)a; (void)l; return not_socket(fd); }
+ssize_t sendmsg(int fd, const struct msghdr *m, int f) { (void)m; (void)f; return not_socket(fd); }
+ssize_t recvmsg(int fd, struct msghdr *m, int f) { (void)m; (void)f; return not_socket(fd); }
+int getsockopt(int fd, int l, int o, void *restrict v, socklen_t *restrict n) { (void)l; (void)o; (void)v; (void)n; return not_socket(fd); }
+int setsockopt(int fd, int l, int o, const void *v, socklen_t n) { (void)l; (void)o; (void)v; (void)n; return not_socket(fd); }
+int getsockname(int fd, struct sockaddr *restrict a, socklen_t *restrict l) { (void)a; (void)l; return not_socket(fd); }
+int getpeername(int fd, struct sockaddr *restrict a, socklen_t *restrict l) { (void)a; (void)l; return not_socket(fd); }
+
+int h_errno;
+int getaddrinfo(const char *restrict n, const char *restrict s, const struct addrinfo *restrict h, struct addrinfo **restrict r)
+{
+    (void)n; (void)s; (void)h;
+    *r = NULL;
+    return EAI_FAIL;
+}
+void freeaddrinfo(struct addrinfo *a) { (void)a; }
+const char *gai_strerror(int e) { return e == EAI_FAIL ? "Non-recoverable failure in name resolution" : "Unknown error"; }
+int getnameinfo(const struct sockaddr *restrict a, socklen_t al, char *restrict h, socklen_t hl, char *restrict s, socklen_t sl, int f)
+{
+    (void)a; (void)al; (void)h; (void)hl; (void)s; (void)sl; (void)f;
+    return EAI_FAIL;
+}
+struct hostent *gethostbyname(const char *n) { (void)n; h_errno = NO_RECOVERY; return NULL; }
+struct hostent *gethostbyaddr(const void *a, socklen_t l, int t) { (void)a; (void)l; (void)t; h_errno = NO_RECOVERY; return NULL; }
+struct servent *getservbyname(const char *n, const char *p) { (void)n; (void)p; return NULL; }
+struct servent *getservbyport(int port, const char *p) { (void)port; (void)p; return NULL; }
+struct protoent *getprotobyname(const char *n) { (void)n; return NULL; }
+struct protoent *getprotobynumber(int p) { (void)p; return NULL; }
+
+/* ------------------------------------------------- dynamic loading, regex */
+
+static const char *dl_message;
+
+void *dlopen(const char *file, int mode)
+{
+    (void)file; (void)mode;
+    dl_message = "dlopen: dynamic loading is not supported on halvm (static images only)";
+    return NULL;
+}
+
+void *dlsym(void *restrict h, const char *restrict name)
+{
+    (void)h; (void)name;
+    dl_message = "dlsym: no dynamic symbol table on halvm (static images only)";
+    return NULL;
+}
+
+int dlclose(void *h)
+{
+    (void)h;
+    dl_message = "dlclose: invalid handle (dlopen never succeeds on halvm)";
+    return -1;
+}
+
+char *dlerror(void)
+{
+    const char *m = dl_message;
+    dl_message = NULL;
+    return (char *)m;
+}
+
+int dladdr(const void *a, Dl_info *i) { (void)a; (void)i; return 0; }
+
+int regcomp(regex_t *restrict r, const char *restrict p, int f) { (void)p; (void)f; memset(r, 0, sizeof *r); return REG_ESPACE; }
+int regexec(const regex_t *restrict r, const char *restrict s, size_t n, regmatch_t *restrict m, int f) { (void)r; (void)s; (void)n; (void)m; (void)f; return REG_NOMATCH; }
+void regfree(regex_t *r) { (void)r; }
+
+size_t regerror(int e, const regex_t *restrict r, char *restrict buf, size_t n)
+{
+    (void)r;
+    const char *m = e == REG_ESPACE ? "regular expressions are not supported on halvm" : "No match";
+    size_t len = strlen(m) + 1;
+    if (n) {
+        size_t k = len < n ? len : n;
+        memcpy(buf, m, k - 1);
+        buf[k - 1] = 0;
+    }
+    return len;
+}

@@ -1,0 +1,181 @@
+/*
+ * A test implementation of the halvm platform API on Linux, so that the
+ * host copy of minlibc (whose own symbols carry an ml_ prefix) can run next
+ * to glibc in one test process. Compiled against glibc.
+ *
+ * Console output is captured in memory (tests read it back with
+ * host_console_take); console input comes from host_console_feed. Pages
+ * come from mmap, with an optional limit so tests can exhaust memory, and
+ * every run is checked on free (wrong size or unknown address aborts).
+ * halvm_exit writes the captured console to the real stdout and ends the
+ * process with the status, so exit tests run in a child process.
+ */
+#define _GNU_SOURCE
+#include <halvm/platform.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+static char console_out[1 << 20];
+static size_t console_out_len;
+static char console_in[4096];
+static size_t console_in_len;
+
+size_t halvm_console_write(const char *buf, size_t len)
+{
+    size_t room = sizeof console_out - console_out_len;
+    size_t k = len < room ? len : room;
+    memcpy(console_out + console_out_len, buf, k);
+    console_out_len += k;
+    return len;
+}
+
+size_t halvm_console_read(char *buf, size_t len)
+{
+    size_t k = len < console_in_len ? len : console_in_len;
+    memcpy(buf, console_in, k);
+    memmove(console_in, console_in + k, console_in_len - k);
+    console_in_len -= k;
+    return k;
+}
+
+/* Test side: copies out and clears what was written to the console. */
+size_t host_console_take(char *buf, size_t cap)
+{
+    size_t k = console_out_len < cap ? console_out_len : cap;
+    memcpy(buf, console_out, k);
+    console_out_len = 0;
+    return k;
+}
+
+void host_console_feed(const char *data, size_t len)
+{
+    if (len > sizeof console_in - console_in_len)
+        abort();
+    memcpy(console_in + console_in_len, data, len);
+    console_in_len += len;
+}
+
+static uint64_t ns_of(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t halvm_monotonic_ns(void) { return ns_of(CLOCK_MONOTONIC); }
+int64_t halvm_wallclock_ns(void) { return (int64_t)ns_of(CLOCK_REALTIME); }
+
+/* ------------------------------------------------------------- pages */
+
+#define MAX_RUNS 65536
+static struct { void *addr; size_t npages; } runs[MAX_RUNS];
+static size_t pages_live, page_limit = (size_t)1 << 22; /* 16 GiB of address space by default */
+uint64_t host_block_calls;
+
+size_t host_pages_live(void) { return pages_live; }
+void host_set_page_limit(size_t pages) { page_limit = pages; }
+
+static void *map_aligned(size_t bytes, size_t align)
+{
+    size_t span = bytes + align;
+    char *p = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    char *a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+    if (a > p)
+        munmap(p, (size_t)(a - p));
+    size_t tail = (size_t)((p + span) - (a + bytes));
+    if (tail)
+        munmap(a + bytes, tail);
+    return a;
+}
+
+static void *alloc_run(size_t npages, size_t align)
+{
+    if (npages == 0 || npages > page_limit - pages_live)
+        return NULL;
+    void *p = map_aligned(npages * HALVM_PAGE_SIZE, align);
+    if (!p)
+        return NULL;
+    for (size_t i = 0; i < MAX_RUNS; i++)
+        if (!runs[i].addr) {
+            runs[i].addr = p;
+            runs[i].npages = npages;
+            pages_live += npages;
+            return p;
+        }
+    abort(); /* run table full: enlarge MAX_RUNS */
+}
+
+static void free_run(void *addr, size_t npages)
+{
+    for (size_t i = 0; i < MAX_RUNS; i++)
+        if (runs[i].addr == addr) {
+            if (runs[i].npages != npages) {
+                fprintf(stderr, "platform_host: free of %p with %zu pages, allocated with %zu\n",
+                        addr, npages, runs[i].npages);
+                abort();
+            }
+            munmap(addr, npages * HALVM_PAGE_SIZE);
+            runs[i].addr = NULL;
+            pages_live -= npages;
+            return;
+        }
+    fprintf(stderr, "platform_host: free of unknown page run %p\n", addr);
+    abort();
+}
+
+void *halvm_alloc_pages(size_t npages) { return alloc_run(npages, HALVM_PAGE_SIZE); }
+void halvm_free_pages(void *addr, size_t npages) { free_run(addr, npages); }
+
+void *halvm_alloc_megablocks(size_t n)
+{
+    return alloc_run(n * (HALVM_MEGABLOCK_SIZE / HALVM_PAGE_SIZE), HALVM_MEGABLOCK_SIZE);
+}
+
+void halvm_free_megablocks(void *addr, size_t n)
+{
+    free_run(addr, n * (HALVM_MEGABLOCK_SIZE / HALVM_PAGE_SIZE));
+}
+
+uint64_t halvm_memory_total(void) { return (uint64_t)page_limit * HALVM_PAGE_SIZE; }
+uint64_t halvm_memory_free(void) { return (uint64_t)(page_limit - pages_live) * HALVM_PAGE_SIZE; }
+
+/* ------------------------------------------------------ ticks, blocking */
+
+int halvm_tick_start(uint64_t interval_ns, halvm_tick_fn fn) { return interval_ns && fn ? 0 : -1; }
+void halvm_tick_stop(void) { }
+
+/* Sleeps until the deadline, but at most 20 ms: wake-ups may be early. */
+void halvm_block_until(uint64_t deadline_ns)
+{
+    host_block_calls++;
+    uint64_t now = halvm_monotonic_ns();
+    if (deadline_ns <= now)
+        return;
+    uint64_t wait = deadline_ns - now;
+    if (wait > 20000000u)
+        wait = 20000000u;
+    struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
+    nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------- exit */
+
+_Noreturn void halvm_exit(int status)
+{
+    fwrite(console_out, 1, console_out_len, stdout);
+    printf("halvm: exit status %d\n", status);
+    fflush(stdout);
+    _exit(status);
+}
+
+static char *host_argv[] = { "halvm", NULL };
+int halvm_argc(void) { return 1; }
+char **halvm_argv(void) { return host_argv; }
+const char *halvm_cmdline(void) { return ""; }
+enum halvm_platform_kind halvm_platform(void) { return HALVM_PLATFORM_QEMU; }
