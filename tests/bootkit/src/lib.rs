@@ -17,6 +17,7 @@
 
 mod console;
 mod host;
+pub mod image;
 mod outcome;
 mod qemu;
 pub mod xen;
