@@ -53,8 +53,11 @@ static void init_tables(void)
         /* glibc treats index -1 (EOF) as no class; bytes 128..255 arrive
          * both as -128..-1 (signed char) and 128..255. */
         class_table[i] = classify(c);
-        lower_table[i] = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-        upper_table[i] = (c >= 'a' && c <= 'z') ? c - 32 : c;
+        /* like glibc: a negative (signed char) byte maps to its unsigned
+         * value, EOF to itself */
+        int byte = (c < -1) ? c + 256 : c;
+        lower_table[i] = (c >= 'A' && c <= 'Z') ? c + 32 : byte;
+        upper_table[i] = (c >= 'a' && c <= 'z') ? c - 32 : byte;
     }
     class_ptr = class_table + 128;
     lower_ptr = lower_table + 128;

@@ -249,6 +249,9 @@ size_t iconv(iconv_t cd, char **restrict in, size_t *restrict inleft, char **res
     size_t irreversible = 0;
     while (*inleft > 0) {
         uint32_t cp;
+        /* a full output buffer is reported before anything about the input */
+        if (*outleft == 0)
+            MINLIBC_FAIL(E2BIG, (size_t)-1);
         size_t used = c->from->decode((const unsigned char *)*in, *inleft, &cp);
         if (used == UTF8_INVALID)
             MINLIBC_FAIL(EILSEQ, (size_t)-1);

@@ -8,6 +8,7 @@
  * ENOTSUP.
  */
 #include "internal.h"
+#include "console_fd.h"
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -55,7 +56,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     if (len == 0 || (off & (HALVM_PAGE_SIZE - 1)))
         MINLIBC_FAIL(EINVAL, MAP_FAILED);
     if (!(flags & MAP_ANONYMOUS))
-        MINLIBC_FAIL(fd < 0 ? EBADF : ENODEV, MAP_FAILED);
+        MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENODEV : EBADF, MAP_FAILED);
     if ((flags & MAP_SHARED) || (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
         MINLIBC_FAIL(EINVAL, MAP_FAILED);
     if (len > SIZE_MAX - HALVM_PAGE_SIZE)

@@ -140,6 +140,7 @@ int __minlibc_parse_float(const char *s, char **end, const struct float_format *
     }
     if (!seen_digit) {
         if (end) *end = (char *)s;
+        *negative = 0;          /* no conversion: +0 */
         *kind = FLT_KIND_ZERO;
         return 0;
     }

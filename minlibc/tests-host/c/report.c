@@ -18,9 +18,9 @@ void report_fail(struct report *r, const char *fmt, ...)
 
 const char *show(const char *p, size_t n)
 {
-    static char slots[2][700];
+    static char slots[4][700];
     static int which;
-    char *out = slots[which ^= 1];
+    char *out = slots[which = (which + 1) % 4];
     size_t k = 0;
     out[k++] = '"';
     for (size_t i = 0; i < n && k < sizeof slots[0] - 8; i++) {

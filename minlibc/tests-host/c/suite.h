@@ -86,6 +86,6 @@ static inline uint64_t rnd(uint64_t *s)
 static inline uint64_t rnd_below(uint64_t *s, uint64_t n) { return n ? rnd(s) % n : 0; }
 static inline int chance(uint64_t *s, int percent) { return (int)rnd_below(s, 100) < percent; }
 
-/* Escapes a buffer for a failure message (static storage, 2 slots). */
+/* Escapes a buffer for a failure message (static storage, 4 slots). */
 const char *show(const char *p, size_t n);
 #endif

@@ -128,7 +128,7 @@ unsigned long suite_strings(uint64_t seed, unsigned long cases, char *buf, size_
         CHECK(&r, ml_strnlen(a, k) == strnlen(a, k), "strnlen");
         memset(c, 'x', sizeof c); memset(d, 'x', sizeof d);
         CHECK(&r, ml_strncpy(c, a, k) == c && (strncpy(d, a, k), !memcmp(c, d, sizeof c)), "strncpy");
-        CHECK(&r, ml_stpcpy(c, a) == c + la && !strcmp(c, a), "stpcpy");
+        CHECK(&r, ml_stpcpy(c, a) == c + strlen(a) && !strcmp(c, a), "stpcpy");
         /* memmove in both directions, memcpy, memset at odd alignments */
         size_t off = rnd_below(&s, 16), len = rnd_below(&s, 200), shift = rnd_below(&s, 40);
         for (size_t i = 0; i < sizeof c; i++) c[i] = d[i] = (char)rnd(&s);
