@@ -12,6 +12,7 @@ pub mod input_key;
 pub mod layout;
 pub mod logged;
 pub mod manifest;
+pub mod minlibc;
 pub mod platform_ghc;
 pub mod patch_series;
 pub mod progress;
