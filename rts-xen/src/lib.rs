@@ -22,7 +22,7 @@ macro_rules! machine_modules {
 
 machine_modules!(
     api, boot, bootinfo, cpu, exit, interrupts, lapic, memory, paging, pic, pit, platform, rtc,
-    start, time, timer, xen,
+    start, time, timer, tls, xen,
 );
 
 #[cfg(not(test))]

@@ -17,8 +17,10 @@
  *
  * Start-up contract: rts-xen boots the machine, brings up the console,
  * memory, time and interrupts, splits the kernel command line into
- * arguments, runs the C constructors (.init_array, in order), then calls
- * the C symbol
+ * arguments, sets up thread-local storage for the one thread (FS points
+ * at a TCB: self pointer at %fs:0, stack-protector canary at %fs:0x28;
+ * __thread variables below it, x86_64 TLS variant II), runs the C
+ * constructors (.init_array, in order), then calls the C symbol
  *
  *     int main(int argc, char **argv);
  *

@@ -198,6 +198,14 @@ pub mod checks {
         out.assert_exit(0);
     }
 
+    /// __thread variables and the thread control block (tls.c checks the
+    /// values, alignment and placement itself).
+    pub fn thread_local_storage(m: &Machine) {
+        let out = boot(m, "tls", "");
+        out.assert_line("tls: all checks passed");
+        out.assert_exit(0);
+    }
+
     /// RAM above 4 GiB is identity-mapped and handed out: page runs come
     /// from the top of memory, so with 4.5 GiB the first run lies above
     /// 4 GiB and is written and read back.
@@ -260,7 +268,7 @@ macro_rules! boot_checks {
     ($machine:expr) => {
         $crate::boot_checks!($machine => hello_and_exit_0, exit_1, argv_with_quotes_and_exit_42,
             malformed_cmdline, too_many_arguments, oversized_cmdline, wrong_boot_magic, time,
-            console_input, memory, memory_above_4gib, fault_null,
+            console_input, memory, memory_above_4gib, thread_local_storage, fault_null,
             fault_stack_overflow, fault_invalid_opcode);
     };
     ($machine:expr => $($check:ident),* $(,)?) => {
