@@ -38,7 +38,6 @@ direct! {
     cos(x: f64) -> f64; cosf(x: f32) -> f32;
     sin(x: f64) -> f64; sinf(x: f32) -> f32;
     tan(x: f64) -> f64; tanf(x: f32) -> f32;
-    acosh(x: f64) -> f64; acoshf(x: f32) -> f32;
     asinh(x: f64) -> f64; asinhf(x: f32) -> f32;
     atanh(x: f64) -> f64; atanhf(x: f32) -> f32;
     cosh(x: f64) -> f64; coshf(x: f32) -> f32;
@@ -97,6 +96,14 @@ export! {
     fn lgammaf_r(x: f32, s: *mut i32) -> f32 { let (r, k) = libm::lgammaf_r(x); unsafe { *s = k }; r }
     fn sincos(x: f64, s: *mut f64, c: *mut f64) -> () { let (a, b) = libm::sincos(x); unsafe { *s = a; *c = b } }
     fn sincosf(x: f32, s: *mut f32, c: *mut f32) -> () { let (a, b) = libm::sincosf(x); unsafe { *s = a; *c = b } }
+}
+
+// The crate's acosh (musl's algorithm) answers x <= -2 with a number
+// instead of NaN: it never looks at the sign. C99 F.9.2.1: a domain error
+// (NaN) for x < 1.
+export! {
+    fn acosh(x: f64) -> f64 { if x < 1.0 { f64::NAN } else { libm::acosh(x) } }
+    fn acoshf(x: f32) -> f32 { if x < 1.0 { f32::NAN } else { libm::acoshf(x) } }
 }
 
 /// Rounds to an integer type the way C99 specifies for lrint/lround:
