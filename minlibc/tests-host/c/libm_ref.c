@@ -18,5 +18,5 @@
 REF1(acos) REF1(asin) REF1(atan) REF1(cos) REF1(sin) REF1(tan) REF1(acosh) REF1(asinh) REF1(atanh)
 REF1(cosh) REF1(sinh) REF1(tanh) REF1(exp) REF1(exp2) REF1(expm1) REF1(log) REF1(log10) REF1(log1p)
 REF1(log2) REF1(cbrt) REF1(sqrt) REF1(erf) REF1(erfc) REF1(ceil) REF1(floor) REF1(rint) REF1(round)
-REF1(trunc) REF1(logb) REF1(nearbyint)
+REF1(trunc) REF1(logb) REF1(nearbyint) REF1(tgamma) REF1(lgamma)
 REF2(atan2) REF2(hypot) REF2(pow) REF2(fmod) REF2(remainder)
