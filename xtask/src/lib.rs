@@ -6,6 +6,7 @@ pub mod build_cmd;
 pub mod cache;
 pub mod doctor;
 pub mod fetch;
+pub mod ghc_phases;
 pub mod ghc_source;
 pub mod host;
 pub mod input_key;
