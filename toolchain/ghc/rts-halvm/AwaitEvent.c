@@ -26,7 +26,7 @@
 
 static uint64_t idle_ns = 0;
 
-uint64_t halvm_idle_ns(void)
+uint64_t rtsIdleNSec(void)
 {
     return idle_ns;
 }
@@ -131,7 +131,7 @@ void awaitEvent(bool wait)
             return;
         }
 
-        halvm_ticker_settle();
+        rtsSettleTicker();
 
         uint64_t deadline = UINT64_MAX;
         if (sleeping_queue != END_TSO_QUEUE) {

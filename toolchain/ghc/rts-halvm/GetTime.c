@@ -29,7 +29,7 @@ Time getProcessElapsedTime(void)
 
 Time getProcessCPUTime(void)
 {
-    return NSToTime(halvm_monotonic_ns() - halvm_idle_ns());
+    return NSToTime(halvm_monotonic_ns() - rtsIdleNSec());
 }
 
 /* One thread of execution: the thread's CPU time is the process's. */

@@ -1,11 +1,15 @@
-/* halvm: idle-time accounting shared by AwaitEvent.c and GetTime.c. */
+/* halvm: shared between the OS-layer files (idle time, ticker). */
 #pragma once
 
 #include <stdint.h>
 
+#include "BeginPrivate.h"
+
 /* Nanoseconds the scheduler has spent halted in awaitEvent since boot. */
-uint64_t halvm_idle_ns(void);
+uint64_t rtsIdleNSec(void);
 
 /* Stops the platform ticker if the RTS asked for that from inside a tick
  * (which may not call the platform's stop). Normal context only. */
-void halvm_ticker_settle(void);
+void rtsSettleTicker(void);
+
+#include "EndPrivate.h"

@@ -8,9 +8,10 @@
 #include "PosixSource.h"
 #include "Rts.h"
 
-#if defined(THREADED_RTS)
-#error "halvm supports only the non-threaded runtime (no OS threads); remove thr ways from GhcRTSWays"
-#endif
+/* No #error for THREADED_RTS: the RTS's dependency step preprocesses every
+ * file with all way flags at once. A threaded way is simply not offered:
+ * build.mk sets GhcRTSWays without thr, and createOSThread & co. are
+ * missing, so such a link fails. */
 
 /* forkOS needs a bound OS thread; base checks rtsSupportsBoundThreads()
  * first and raises its own error, so this is reached only by direct FFI

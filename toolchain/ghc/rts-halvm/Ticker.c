@@ -8,7 +8,7 @@
  * program has been idle for a while. The platform only promises that its
  * interrupt-safe functions may be called from a tick, so a stop requested
  * from inside a tick only silences the callback; the platform ticker is then
- * stopped from normal context by the idle loop (halvm_ticker_settle). */
+ * stopped from normal context by the idle loop (rtsSettleTicker). */
 
 #include "PosixSource.h"
 #include "Rts.h"
@@ -66,7 +66,7 @@ void stopTicker(void)
     }
 }
 
-void halvm_ticker_settle(void)
+void rtsSettleTicker(void)
 {
     if (!ticker_enabled && platform_ticking) {
         halvm_tick_stop();
