@@ -19,5 +19,6 @@ void *dlsym(void *__restrict, const char *__restrict);
 int dlclose(void *);
 char *dlerror(void);
 int dladdr(const void *, Dl_info *);
+int dlinfo(void *__restrict, int, void *__restrict);
 __MINLIBC_END
 #endif

@@ -10,6 +10,20 @@
 #include <stdint.h>
 #include <stddef.h>
 
+/* The functions are internal to minlibc: keep them out of the C namespace. */
+#define bn_set_u64 __minlibc_bn_set_u64
+#define bn_mul_small __minlibc_bn_mul_small
+#define bn_add_small __minlibc_bn_add_small
+#define bn_mul_pow5 __minlibc_bn_mul_pow5
+#define bn_mul_pow10 __minlibc_bn_mul_pow10
+#define bn_shl __minlibc_bn_shl
+#define bn_divmod_small __minlibc_bn_divmod_small
+#define bn_cmp __minlibc_bn_cmp
+#define bn_sub __minlibc_bn_sub
+#define bn_copy __minlibc_bn_copy
+#define bn_bitlen __minlibc_bn_bitlen
+#define bn_is_zero __minlibc_bn_is_zero
+
 struct bignum {
     uint32_t *limb;
     int len;   /* limbs in use; limb[len-1] != 0 unless len == 0 */

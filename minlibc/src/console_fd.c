@@ -137,6 +137,9 @@ int fstat(int fd, struct stat *st)
     return 0;
 }
 
+/* glibc's large-file name, see stat64 in unsupported.c */
+int fstat64(int, struct stat *) __attribute__((alias("fstat")));
+
 off_t lseek(int fd, off_t off, int whence)
 {
     (void)off;

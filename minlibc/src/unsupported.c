@@ -24,6 +24,7 @@
 #include <sys/timerfd.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <regex.h>
 #include <pwd.h>
 #include <grp.h>
@@ -75,6 +76,11 @@ int rename(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(ENOENT
 
 int stat(const char *restrict p, struct stat *restrict st) { (void)p; (void)st; MINLIBC_FAIL(ENOENT, -1); }
 int lstat(const char *restrict p, struct stat *restrict st) { (void)p; (void)st; MINLIBC_FAIL(ENOENT, -1); }
+/* glibc's large-file names, for objects compiled against glibc's headers
+ * (the platform GHC's libraries): struct stat64 is struct stat on x86_64.
+ * minlibc's headers do not declare them. */
+int stat64(const char *restrict, struct stat *restrict) __attribute__((alias("stat")));
+int lstat64(const char *restrict, struct stat *restrict) __attribute__((alias("lstat")));
 
 int fstatat(int dirfd, const char *restrict p, struct stat *restrict st, int flags)
 {
@@ -395,6 +401,28 @@ char *dlerror(void)
 }
 
 int dladdr(const void *a, Dl_info *i) { (void)a; (void)i; return 0; }
+
+int dlinfo(void *restrict h, int request, void *restrict info)
+{
+    (void)h; (void)request; (void)info;
+    dl_message = "dlinfo: invalid handle (dlopen never succeeds on halvm)";
+    return -1;
+}
+
+/* The image's program headers are not mapped at run time and no shared
+ * objects exist: there is nothing to visit. */
+int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data)
+{
+    (void)cb; (void)data;
+    return 0;
+}
+
+/* Raw system calls: there is no kernel to call. */
+long syscall(long number, ...)
+{
+    (void)number;
+    MINLIBC_FAIL(ENOSYS, -1);
+}
 
 int regcomp(regex_t *restrict r, const char *restrict p, int f) { (void)p; (void)f; memset(r, 0, sizeof *r); return REG_ESPACE; }
 int regexec(const regex_t *restrict r, const char *restrict s, size_t n, regmatch_t *restrict m, int f) { (void)r; (void)s; (void)n; (void)m; (void)f; return REG_NOMATCH; }
