@@ -17,6 +17,10 @@ pub struct BuildArgs {
     /// Do not install missing Debian packages or apt sources (report them instead).
     #[arg(long)]
     pub no_host_setup: bool,
+    /// The math library: `rust` (the Rust libm crate, built in) or
+    /// `openlibm=DIR` (an openlibm source tree).
+    #[arg(long, default_value = "rust", value_parser = |s: &str| s.parse::<crate::minlibc::LibmChoice>())]
+    pub libm: crate::minlibc::LibmChoice,
 }
 
 /// What the build produced, for the stages and tests that follow.
@@ -44,6 +48,8 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs) -> Result<Built> {
     let source = ghc_source::ensure(sh, layout, &manifest)?;
     eprintln!("    GHC source:   {}", source.display());
     let rts = rts_xen::build(sh, layout)?;
+    let libc = crate::minlibc::ensure(sh, layout, &args.libm)?;
+    eprintln!("    minlibc:      {} and {}", libc.libminlibc.display(), libc.libm.display());
     test_images::build(sh, layout, &rts)?;
     Ok(Built { platform_ghc })
 }

@@ -11,6 +11,7 @@ pub mod ghc_source;
 pub mod host;
 pub mod input_key;
 pub mod layout;
+pub mod libc_coverage;
 pub mod logged;
 pub mod manifest;
 pub mod minlibc;

@@ -43,7 +43,7 @@ const LANES: &[Lane] = &[
 ];
 
 /// The workspace packages whose `cargo test` forms the unit lane.
-const UNIT_PACKAGES: &[&str] = &["xtask", "halvm-bootkit"];
+const UNIT_PACKAGES: &[&str] = &["xtask", "halvm-bootkit", "minlibc-host-tests"];
 
 enum Outcome {
     Passed,
@@ -110,6 +110,7 @@ fn run_unit(sh: &Shell, layout: &Layout) -> Result<()> {
         args.extend(["--package", package]);
     }
     cargo(sh, layout, &args)?;
+    crate::libc_coverage::run_for_lane(sh, layout)?;
     // rts-xen is a workspace of its own (panic = "abort"), tested apart.
     rts_xen::unit_tests(sh, layout)
 }
