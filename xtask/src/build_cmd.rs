@@ -51,5 +51,6 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs) -> Result<Built> {
     let libc = crate::minlibc::ensure(sh, layout, &args.libm)?;
     eprintln!("    minlibc:      {} and {}", libc.libminlibc.display(), libc.libm.display());
     test_images::build(sh, layout, &rts)?;
+    crate::minlibc::build_boot_image(sh, layout, &rts, &libc)?;
     Ok(Built { platform_ghc })
 }

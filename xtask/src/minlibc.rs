@@ -201,8 +201,47 @@ fn build_rust_libm(sh: &Shell, layout: &Layout, out: &Path) -> Result<()> {
     .run()
     .context("building the libm static library (minlibc/libm-c)")?;
     let built = target_dir.join(LIBM_RUST_TARGET).join("release/libminlibc_libm.a");
-    std::fs::copy(&built, out).with_context(|| format!("copying {} to {}", built.display(), out.display()))?;
-    Ok(())
+    seal_rust_archive(sh, &built, &minlibc_dir(layout).join("libm-sealed"), out)
+}
+
+/// A Rust static library carries its own copies of core, compiler_builtins
+/// and a panic handler, which would clash with rts-xen's (also Rust) in one
+/// image. So the archive is linked into one relocatable object in which
+/// every global symbol except the exported C functions is made local, and
+/// that object is archived alone.
+fn seal_rust_archive(sh: &Shell, staticlib: &Path, work: &Path, out: &Path) -> Result<()> {
+    std::fs::create_dir_all(work)?;
+    let combined = work.join("combined.o");
+    cmd!(sh, "ld -r --whole-archive {staticlib} -o {combined}")
+        .quiet()
+        .run()
+        .with_context(|| format!("linking {} into one object", staticlib.display()))?;
+    let exports: Vec<String> = defined_globals(&combined)?.into_iter().filter(|s| is_c_export(s)).collect();
+    if exports.is_empty() {
+        bail!("{} exports no C functions: was it built without the c-names feature?", staticlib.display());
+    }
+    let keep = work.join("exports.txt");
+    std::fs::write(&keep, exports.join("\n") + "\n")?;
+    let sealed = work.join("libm.o");
+    // The precompiled core carries LLVM bitcode sections; binutils' LLVM
+    // plugin (installed with clang) trips over them, and nothing needs them.
+    cmd!(
+        sh,
+        "objcopy --keep-global-symbols={keep} --remove-section=.llvmbc --remove-section=.llvmcmd
+         --remove-section=.llvm_addrsig {combined} {sealed}"
+    )
+    .quiet()
+    .run()?;
+    archive(sh, out, &[sealed])
+}
+
+/// The C names libm exports (sin, sinf, signgam, ...): plain identifiers.
+/// Rust's own symbols are mangled (_R..., _ZN...) or start with `__`
+/// (compiler_builtins, the panic handler's __rustc::...).
+fn is_c_export(symbol: &str) -> bool {
+    symbol.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && symbol.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !symbol.starts_with("rust_")
 }
 
 /// Files whose presence identifies an openlibm source tree.
@@ -247,6 +286,33 @@ fn build_openlibm(sh: &Shell, layout: &Layout, dir: &Path, out: &Path) -> Result
     Ok(())
 }
 
+/// The boot test program (minlibc/tests-boot/libc_smoke.c) as an image
+/// among rts-xen's test images: compiled against minlibc's headers,
+/// linked with libminlibc.a, libm.a, rts-xen and libgcc like a GHC program
+/// will be. The qemu lane boots it (tests/boot, check `libc_smoke`).
+pub fn build_boot_image(sh: &Shell, layout: &Layout, rts: &crate::rts_xen::RtsXen, libc: &Built) -> Result<PathBuf> {
+    let out_dir = crate::test_images::images_dir(layout);
+    let obj_dir = minlibc_dir(layout).join("obj/boot");
+    std::fs::create_dir_all(&obj_dir)?;
+    let src = layout.repo.join("minlibc/tests-boot/libc_smoke.c");
+    let obj = obj_dir.join("libc_smoke.o");
+    let image = out_dir.join("libc");
+    let (include, platform) = (&libc.include, &rts.include);
+    let pic = Variant::Target.pic_flag();
+    cmd!(sh, "gcc {CFLAGS...} {pic} -isystem {include} -isystem {platform} -c {src} -o {obj}")
+        .quiet()
+        .run()
+        .with_context(|| format!("compiling {}", src.display()))?;
+    let libgcc = cmd!(sh, "gcc -print-libgcc-file-name").quiet().read().context("locating libgcc.a")?;
+    let (script, rts_lib, libminlibc, libm) = (&rts.linker_script, &rts.lib, &libc.libminlibc, &libc.libm);
+    let ldflags = crate::test_images::LDFLAGS;
+    cmd!(sh, "ld {ldflags...} -T {script} {obj} --start-group {libminlibc} {libm} {rts_lib} --end-group {libgcc} -o {image}")
+        .quiet()
+        .run()
+        .with_context(|| format!("linking the test image {}", image.display()))?;
+    Ok(image)
+}
+
 /// Builds minlibc for host tests into `out_dir`: objects compiled with the
 /// target flags, linked into one relocatable object, every global symbol it
 /// defines renamed to `ml_<name>` (references inside follow), archived as
@@ -282,6 +348,17 @@ pub fn defined_globals(path: &Path) -> Result<BTreeSet<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_c_names_are_exported_from_the_libm_archive() {
+        for c in ["sin", "sinf", "lgamma_r", "signgam", "exp10f"] {
+            assert!(is_c_export(c), "{c}");
+        }
+        for r in ["_ZN4libm4math3sin17h0123E", "_RNvCs1_4core9panicking5panic", "__udivti3", "__rustc::rust_begin_unwind",
+                  "rust_begin_unwind", "memcpy_"] {
+            assert!(!is_c_export(r) || r == "memcpy_", "{r}");
+        }
+    }
 
     #[test]
     fn libm_choice_parses_rust_and_openlibm() {

@@ -51,6 +51,27 @@ fn boot_with(b: Boot) -> Outcome {
 pub mod checks {
     use super::*;
 
+    /// minlibc on the machine (minlibc/tests-boot/libc_smoke.c): printf,
+    /// snprintf truncation, strtod (exact bits), malloc, libm, time, and
+    /// exit(3) from main's return running the atexit handler after the
+    /// unflushed last line. Expected values are independent of minlibc.
+    pub fn libc_smoke(m: &Machine) {
+        let out = boot(m, "libc", "");
+        for line in [
+            "libc: printf [-42] [   ab] [ff  ] [3.142] [1.000000e-300] [0.0001] [0x1p+0]",
+            "libc: snprintf 14 [truncat]",
+            "libc: strtod 0x1.999999999999ap-4 0x0.0000000000001p-1022 0x1.fffffffffffffp+1023",
+            "libc: strtod round trips failed: 0",
+            "libc: malloc ok",
+            "libc: libm 0.8414709848078965 1.4142135623730951",
+            "libc: year after 2020: yes",
+            "libc: unflushed last linelibc: atexit handler ran",
+        ] {
+            out.assert_line(line);
+        }
+        out.assert_exit(3);
+    }
+
     pub fn hello_and_exit_0(m: &Machine) {
         let out = boot(m, "basic", "");
         out.assert_line("hello from halvm");
@@ -269,7 +290,7 @@ macro_rules! boot_checks {
         $crate::boot_checks!($machine => hello_and_exit_0, exit_1, argv_with_quotes_and_exit_42,
             malformed_cmdline, too_many_arguments, oversized_cmdline, wrong_boot_magic, time,
             console_input, memory, memory_above_4gib, thread_local_storage, fault_null,
-            fault_stack_overflow, fault_invalid_opcode);
+            fault_stack_overflow, fault_invalid_opcode, libc_smoke);
     };
     ($machine:expr => $($check:ident),* $(,)?) => {
         $(
