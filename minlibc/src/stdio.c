@@ -75,7 +75,8 @@ int __minlibc_stdio_flush_all(void)
     return r;
 }
 
-size_t fwrite(const void *ptr, size_t size, size_t nmemb, FILE *f)
+/* size * nmemb, or 0 (with the stream's error set on overflow). */
+static size_t total_bytes(FILE *f, size_t size, size_t nmemb)
 {
     if (size == 0 || nmemb == 0)
         return 0;
@@ -84,7 +85,14 @@ size_t fwrite(const void *ptr, size_t size, size_t nmemb, FILE *f)
         errno = EOVERFLOW;
         return 0;
     }
-    size_t n = size * nmemb;
+    return size * nmemb;
+}
+
+size_t fwrite(const void *ptr, size_t size, size_t nmemb, FILE *f)
+{
+    size_t n = total_bytes(f, size, nmemb);
+    if (n == 0)
+        return 0;
     const char *p = ptr;
     if (f->reading || f->fd == 0) {
         f->err = 1;
@@ -207,14 +215,7 @@ char *fgets(char *s, int n, FILE *f)
 
 size_t fread(void *ptr, size_t size, size_t nmemb, FILE *f)
 {
-    if (size == 0 || nmemb == 0)
-        return 0;
-    if (nmemb > SIZE_MAX / size) {
-        f->err = 1;
-        errno = EOVERFLOW;
-        return 0;
-    }
-    size_t n = size * nmemb, got = 0;
+    size_t n = total_bytes(f, size, nmemb), got = 0;
     char *p = ptr;
     while (got < n) {
         int c = fgetc(f);

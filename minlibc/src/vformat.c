@@ -46,6 +46,23 @@ static void emit_fill(struct fmt_sink *s, char c, long n)
 }
 
 /*
+ * Starts a field whose content (prefix included) is `total` bytes: the
+ * left padding, the prefix, and with `zero_pad` the zeros after it. Returns
+ * the right padding the caller owes after the content ('-' flag).
+ */
+static long field_begin(struct fmt_sink *s, const struct spec *sp, const char *prefix, size_t plen,
+                        long total, int zero_pad)
+{
+    long pad = sp->width > total ? sp->width - total : 0;
+    if (!(sp->flags & F_MINUS) && !zero_pad)
+        emit_fill(s, ' ', pad);
+    emit(s, prefix, plen);
+    if (!(sp->flags & F_MINUS) && zero_pad)
+        emit_fill(s, '0', pad);
+    return (sp->flags & F_MINUS) ? pad : 0;
+}
+
+/*
  * Writes prefix (sign, 0x), `zeros` zero digits, then body, padded to the
  * width: spaces on the left, spaces on the right with '-', or zeros between
  * prefix and body when `zero_pad` is set.
@@ -53,17 +70,24 @@ static void emit_fill(struct fmt_sink *s, char c, long n)
 static void emit_field(struct fmt_sink *s, const struct spec *sp, const char *prefix, size_t plen,
                        long zeros, const char *body, size_t blen, int zero_pad)
 {
-    long total = (long)plen + zeros + (long)blen;
-    long pad = sp->width > total ? sp->width - total : 0;
-    if (!(sp->flags & F_MINUS) && !zero_pad)
-        emit_fill(s, ' ', pad);
-    emit(s, prefix, plen);
-    if (!(sp->flags & F_MINUS) && zero_pad)
-        emit_fill(s, '0', pad);
+    long right = field_begin(s, sp, prefix, plen, (long)plen + zeros + (long)blen, zero_pad);
     emit_fill(s, '0', zeros);
     emit(s, body, blen);
-    if (sp->flags & F_MINUS)
-        emit_fill(s, ' ', pad);
+    emit_fill(s, ' ', right);
+}
+
+/* The sign character of a signed conversion, if any: '-', or '+'/' ' by flag. */
+static size_t sign_prefix(const struct spec *sp, int negative, char *out)
+{
+    if (negative)
+        *out = '-';
+    else if (sp->flags & F_PLUS)
+        *out = '+';
+    else if (sp->flags & F_SPACE)
+        *out = ' ';
+    else
+        return 0;
+    return 1;
 }
 
 /* ------------------------------------------------------------ integers */
@@ -98,14 +122,8 @@ static void fmt_integer(struct fmt_sink *s, const struct spec *sp, uintmax_t mag
     if (!(mag == 0 && sp->prec == 0))
         blen = utoa_base(mag, base, upper, end);
     const char *body = end - blen;
-    if (sp->conv == 'd' || sp->conv == 'i') {
-        if (negative)
-            prefix[plen++] = '-';
-        else if (sp->flags & F_PLUS)
-            prefix[plen++] = '+';
-        else if (sp->flags & F_SPACE)
-            prefix[plen++] = ' ';
-    }
+    if (sp->conv == 'd' || sp->conv == 'i')
+        plen = sign_prefix(sp, negative, prefix);
     long zeros = sp->prec > (long)blen ? sp->prec - (long)blen : 0;
     if ((sp->flags & F_HASH) && base == 8 && zeros == 0 && (blen == 0 || body[0] != '0'))
         zeros = 1;
@@ -114,10 +132,7 @@ static void fmt_integer(struct fmt_sink *s, const struct spec *sp, uintmax_t mag
         prefix[plen++] = upper ? 'X' : 'x';
     }
     if (sp->conv == 'p') {
-        if (sp->flags & F_PLUS)
-            prefix[plen++] = '+';
-        else if (sp->flags & F_SPACE)
-            prefix[plen++] = ' ';
+        plen += sign_prefix(sp, 0, prefix + plen);
         /* glibc puts the sign before 0x for %p */
         if (plen == 3) {
             char c = prefix[2];
@@ -345,18 +360,11 @@ static void fmt_hexfloat(struct fmt_sink *s, const struct spec *sp, uint64_t m, 
     *--ep = upper ? 'P' : 'p';
     elen += 2;
     int zero_pad = (sp->flags & F_ZERO) && !(sp->flags & F_MINUS);
-    long total = (long)plen + (long)b + extra + (long)elen;
-    long pad = sp->width > total ? sp->width - total : 0;
-    if (!(sp->flags & F_MINUS) && !zero_pad)
-        emit_fill(s, ' ', pad);
-    emit(s, prefix, plen);
-    if (!(sp->flags & F_MINUS) && zero_pad)
-        emit_fill(s, '0', pad);
+    long right = field_begin(s, sp, prefix, plen, (long)plen + (long)b + extra + (long)elen, zero_pad);
     emit(s, body, b);
     emit_fill(s, '0', extra);
     emit(s, ep, elen);
-    if (sp->flags & F_MINUS)
-        emit_fill(s, ' ', pad);
+    emit_fill(s, ' ', right);
 }
 
 static void fmt_float(struct fmt_sink *s, struct spec *sp, long double ldv, double dv, int is_ld)
@@ -378,13 +386,7 @@ static void fmt_float(struct fmt_sink *s, struct spec *sp, long double ldv, doub
             split_double(dv, &m, &e);
     }
     char prefix[2];
-    size_t plen = 0;
-    if (negative)
-        prefix[plen++] = '-';
-    else if (sp->flags & F_PLUS)
-        prefix[plen++] = '+';
-    else if (sp->flags & F_SPACE)
-        prefix[plen++] = ' ';
+    size_t plen = sign_prefix(sp, negative, prefix);
     char c = sp->conv;
     int upper = c == 'E' || c == 'F' || c == 'G' || c == 'A';
     if (isnan_ || isinf_) {
@@ -444,17 +446,9 @@ static void fmt_float(struct fmt_sink *s, struct spec *sp, long double ldv, doub
                 prec = last;
         }
         int point = prec > 0 || (sp->flags & F_HASH);
-        long body = fixed_length(&x, prec, point);
-        long total = (long)plen + body;
-        long pad = sp->width > total ? sp->width - total : 0;
-        if (!(sp->flags & F_MINUS) && !zero_pad)
-            emit_fill(s, ' ', pad);
-        emit(s, prefix, plen);
-        if (!(sp->flags & F_MINUS) && zero_pad)
-            emit_fill(s, '0', pad);
+        long right = field_begin(s, sp, prefix, plen, (long)plen + fixed_length(&x, prec, point), zero_pad);
         emit_fixed_digits(s, &x, prec, point);
-        if (sp->flags & F_MINUS)
-            emit_fill(s, ' ', pad);
+        emit_fill(s, ' ', right);
         return;
     }
     /* exponential */
@@ -480,13 +474,7 @@ static void fmt_float(struct fmt_sink *s, struct spec *sp, long double ldv, doub
     *--ep = X < 0 ? '-' : '+';
     *--ep = upper ? 'E' : 'e';
     elen += 2;
-    long total = (long)plen + 1 + (point ? 1 : 0) + prec + (long)elen;
-    long pad = sp->width > total ? sp->width - total : 0;
-    if (!(sp->flags & F_MINUS) && !zero_pad)
-        emit_fill(s, ' ', pad);
-    emit(s, prefix, plen);
-    if (!(sp->flags & F_MINUS) && zero_pad)
-        emit_fill(s, '0', pad);
+    long right = field_begin(s, sp, prefix, plen, (long)plen + 1 + (point ? 1 : 0) + prec + (long)elen, zero_pad);
     char first = (char)decimal_digit(&x, 0);
     emit(s, &first, 1);
     if (point)
@@ -499,8 +487,7 @@ static void fmt_float(struct fmt_sink *s, struct spec *sp, long double ldv, doub
     }
     emit(s, block, k);
     emit(s, ep, elen);
-    if (sp->flags & F_MINUS)
-        emit_fill(s, ' ', pad);
+    emit_fill(s, ' ', right);
 }
 
 /* ------------------------------------------------------------- strings */
@@ -534,9 +521,7 @@ static void fmt_wstring(struct fmt_sink *s, const struct spec *sp, const wchar_t
             break;
         bytes += k;
     }
-    long pad = sp->width > (long)bytes ? sp->width - (long)bytes : 0;
-    if (!(sp->flags & F_MINUS))
-        emit_fill(s, ' ', pad);
+    long right = field_begin(s, sp, "", 0, (long)bytes, 0);
     size_t done = 0;
     for (const wchar_t *p = ws; *p && done < bytes; p++) {
         memset(&st, 0, sizeof st);
@@ -544,8 +529,7 @@ static void fmt_wstring(struct fmt_sink *s, const struct spec *sp, const wchar_t
         emit(s, tmp, k);
         done += k;
     }
-    if (sp->flags & F_MINUS)
-        emit_fill(s, ' ', pad);
+    emit_fill(s, ' ', right);
 }
 
 /* ---------------------------------------------------------------- driver */
