@@ -64,7 +64,7 @@ bool anyUserHandlers(void)
 
 /* Only called when anyUserHandlers() holds, which it never does here;
  * waiting for a signal would wait forever. */
-void awaitUserSignals(void)
+void GNUC3_ATTRIBUTE(__noreturn__) awaitUserSignals(void)
 {
     barf("halvm: awaitUserSignals called, but a unikernel receives no signals");
 }
