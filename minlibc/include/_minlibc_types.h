@@ -49,7 +49,7 @@ typedef unsigned int useconds_t;
 typedef long clock_t;
 typedef int clockid_t;
 typedef void *timer_t;
-typedef int id_t;
+typedef unsigned int id_t;
 typedef int key_t;
 typedef unsigned int socklen_t;
 typedef unsigned short sa_family_t;

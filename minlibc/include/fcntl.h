@@ -36,6 +36,9 @@ __MINLIBC_BEGIN
 #define F_SETOWN 8
 #define F_GETOWN 9
 #define F_DUPFD_CLOEXEC 1030
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
 #define FD_CLOEXEC 1
 #define F_RDLCK 0
 #define F_WRLCK 1

@@ -30,6 +30,7 @@
 #include <grp.h>
 #include <netdb.h>
 #include <utime.h>
+#include <sys/time.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,6 +116,9 @@ void sync(void) { }
 int mkfifo(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
 int mknod(const char *p, mode_t m, dev_t d) { (void)p; (void)m; (void)d; MINLIBC_FAIL(EROFS, -1); }
 int utime(const char *p, const struct utimbuf *t) { (void)p; (void)t; MINLIBC_FAIL(ENOENT, -1); }
+int utimes(const char *p, const struct timeval t[2]) { (void)p; (void)t; MINLIBC_FAIL(ENOENT, -1); }
+int lutimes(const char *p, const struct timeval t[2]) { (void)p; (void)t; MINLIBC_FAIL(ENOENT, -1); }
+int futimes(int fd, const struct timeval t[2]) { (void)t; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EPERM : EBADF, -1); }
 int utimensat(int d, const char *p, const struct timespec t[2], int f) { (void)d; (void)p; (void)t; (void)f; MINLIBC_FAIL(ENOENT, -1); }
 int futimens(int fd, const struct timespec t[2]) { (void)t; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EPERM : EBADF, -1); }
 char *realpath(const char *restrict p, char *restrict r) { (void)p; (void)r; MINLIBC_FAIL(ENOENT, NULL); }
@@ -141,6 +145,8 @@ struct dirent *readdir(DIR *d) { (void)d; MINLIBC_FAIL(EBADF, NULL); }
 int readdir_r(DIR *restrict d, struct dirent *restrict e, struct dirent **restrict r) { (void)d; (void)e; *r = NULL; return EBADF; }
 int closedir(DIR *d) { (void)d; MINLIBC_FAIL(EBADF, -1); }
 void rewinddir(DIR *d) { (void)d; }
+void seekdir(DIR *d, long pos) { (void)d; (void)pos; }
+long telldir(DIR *d) { (void)d; MINLIBC_FAIL(EBADF, -1); }
 int dirfd(DIR *d) { (void)d; MINLIBC_FAIL(EINVAL, -1); }
 
 /* ------------------------------------------------------ descriptors */
