@@ -182,6 +182,22 @@ pub fn check(ghc_archives: &[PathBuf], libc_archives: &[PathBuf]) -> Result<Cove
     Ok(coverage)
 }
 
+/// What minlibc and libm need from outside themselves, beyond the platform
+/// API (`halvm_*`), libgcc helpers and the program's `main`: must be
+/// nothing, since the platform API is minlibc's only way down.
+pub fn outside_needs(libc_archives: &[PathBuf]) -> Result<BTreeMap<String, String>> {
+    let mut libc = SymbolTable::default();
+    for a in libc_archives {
+        read_archive(a, &mut libc)?;
+    }
+    Ok(libc
+        .undefined
+        .into_iter()
+        .filter(|(s, _)| !libc.defined.contains(s))
+        .filter(|(s, _)| !s.starts_with("halvm_") && !LIBGCC.contains(&s.as_str()) && s != "main")
+        .collect())
+}
+
 /// The unit lane's step: the platform GHC's archives against the built
 /// libminlibc.a and libm.a.
 pub fn run_for_lane(sh: &Shell, layout: &Layout) -> Result<()> {
@@ -194,6 +210,15 @@ pub fn run_for_lane(sh: &Shell, layout: &Layout) -> Result<()> {
         if !a.exists() {
             bail!("{} does not exist: run `cargo xtask build` first", a.display());
         }
+    }
+    let outside = outside_needs(&libc_archives)?;
+    if !outside.is_empty() {
+        let list: Vec<String> = outside.iter().map(|(s, m)| format!("  {s} (referenced by {m})")).collect();
+        bail!(
+            "minlibc/libm reference symbols that are neither theirs nor the platform API's:\n{}\n\
+             minlibc may only call halvm_* functions (rts-xen/include/halvm/platform.h) and libgcc helpers.",
+            list.join("\n")
+        );
     }
     let coverage = check(&platform_archives(&libdir)?, &libc_archives)?;
     eprintln!(
@@ -250,6 +275,19 @@ mod tests {
         xshell::cmd!(sh, "gcc -c -O1 -fno-builtin {c} -o {o}").quiet().run().unwrap();
         xshell::cmd!(sh, "ar crs {a} {o}").quiet().run().unwrap();
         a
+    }
+
+    #[test]
+    fn libc_may_only_reach_down_through_the_platform_api() {
+        let dir = tempfile::tempdir().unwrap();
+        let libc = archive_from_c(
+            dir.path(),
+            "fakelibc2",
+            "extern void halvm_exit(int); extern int __udivti3; extern int open64(const char *);\n\
+             int exit_(int s) { halvm_exit(s); return open64(\"x\") + __udivti3; }\n",
+        );
+        let outside = outside_needs(&[libc]).unwrap();
+        assert_eq!(outside.keys().collect::<Vec<_>>(), ["open64"]);
     }
 
     #[test]

@@ -166,6 +166,15 @@ export! {
     fn lgammaf(x: f32) -> f32 { let (r, s) = libm::lgammaf_r(x); set_signgam(s); r }
 }
 
+/// The precompiled `core` inside the static library refers to the unwinding
+/// personality from its unwind tables. Nothing unwinds here (panic=abort,
+/// and the panic handler stops the CPU), so a never-called definition
+/// satisfies the reference inside libm.a; sealing (xtask/src/minlibc.rs)
+/// makes it local, so it cannot meet rts-xen's own.
+#[cfg(feature = "panic-handler")]
+#[no_mangle]
+extern "C" fn rust_eh_personality() {}
+
 #[cfg(feature = "panic-handler")]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {
