@@ -94,9 +94,10 @@ int settimeofday(const struct timeval *tv, const struct timezone *tz)
 
 time_t time(time_t *t)
 {
-    time_t now = (time_t)(halvm_wallclock_ns() / 1000000000);
-    if (now < 0 && halvm_wallclock_ns() % 1000000000)
-        now--;
+    int64_t ns = halvm_wallclock_ns();
+    time_t now = (time_t)(ns / 1000000000);
+    if (ns < 0 && ns % 1000000000)
+        now--;      /* floor, not truncation, before 1970 */
     if (t)
         *t = now;
     return now;
