@@ -68,6 +68,8 @@ int ferror(FILE *);
 void clearerr(FILE *);
 int fileno(FILE *);
 void perror(const char *);
+char *ctermid(char *);
+#define L_ctermid 9
 
 FILE *fopen(const char *__restrict, const char *__restrict);
 FILE *freopen(const char *__restrict, const char *__restrict, FILE *__restrict);

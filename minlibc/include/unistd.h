@@ -158,6 +158,7 @@ int setreuid(uid_t, uid_t);
 int setregid(gid_t, gid_t);
 int getgroups(int, gid_t[]);
 int setgroups(size_t, const gid_t *);
+int initgroups(const char *, gid_t);
 char *getlogin(void);
 int getlogin_r(char *, size_t);
 int gethostname(char *, size_t);

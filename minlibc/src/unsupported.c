@@ -32,9 +32,12 @@
 #include <utime.h>
 #include <sys/time.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <pty.h>
 
 /* ------------------------------------------------------- file system */
 
@@ -258,6 +261,31 @@ int setregid(gid_t r, gid_t e) { return set_id((r == (gid_t)-1 ? 0 : r) | (e == 
 int getgroups(int n, gid_t g[]) { (void)n; (void)g; return 0; }
 int setgroups(size_t n, const gid_t *g) { (void)g; return set_id(n != 0); }
 int nice(int inc) { (void)inc; MINLIBC_FAIL(EPERM, -1); }
+int initgroups(const char *user, gid_t g) { (void)user; (void)g; MINLIBC_FAIL(EPERM, -1); }
+
+/* The only process runs at the default priority, which cannot change. */
+int getpriority(int which, id_t who)
+{
+    if (which != PRIO_PROCESS && which != PRIO_PGRP && which != PRIO_USER)
+        MINLIBC_FAIL(EINVAL, -1);
+    if (who != 0 && who != 1)
+        MINLIBC_FAIL(ESRCH, -1);
+    return 0;
+}
+
+int setpriority(int which, id_t who, int prio) { (void)which; (void)who; (void)prio; MINLIBC_FAIL(EACCES, -1); }
+
+/* Terminals: the console is the only one and has no pty side. */
+char *ctermid(char *s) { if (s) *s = 0; return s ? s : ""; }  /* POSIX: "" when unknown */
+int posix_openpt(int flags) { (void)flags; MINLIBC_FAIL(ENOENT, -1); }
+int grantpt(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
+int unlockpt(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
+char *ptsname(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTTY : EBADF, NULL); }
+int openpty(int *m, int *sl, char *name, const struct termios *t, const struct winsize *w) { (void)m; (void)sl; (void)name; (void)t; (void)w; MINLIBC_FAIL(ENOENT, -1); }
+
+/* Shared memory objects need a namespace shared between processes. */
+int shm_open(const char *name, int flags, mode_t mode) { (void)name; (void)flags; (void)mode; MINLIBC_FAIL(ENOSYS, -1); }
+int shm_unlink(const char *name) { (void)name; MINLIBC_FAIL(ENOENT, -1); }
 char *getlogin(void) { MINLIBC_FAIL(ENXIO, NULL); }
 int getlogin_r(char *b, size_t n) { (void)b; (void)n; return ENXIO; }
 

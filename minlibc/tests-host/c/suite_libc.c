@@ -91,6 +91,11 @@ int ml_sigaddset(void *, int);
 int ml_poll(void *, unsigned long, int);
 int ml_getrusage(int, void *);
 int ml_mbrtowc(wchar_t *, const char *, size_t, void *);
+int ml_sem_init(void *, int, unsigned), ml_sem_wait(void *), ml_sem_trywait(void *), ml_sem_post(void *),
+    ml_sem_getvalue(void *, int *);
+void *ml_sem_open(const char *, int, ...);
+int ml_getpriority(int, unsigned), ml_setpriority(int, unsigned, int), ml_posix_openpt(int);
+char *ml_ptsname(int);
 
 static int sign(int v) { return (v > 0) - (v < 0); }
 
@@ -391,6 +396,17 @@ unsigned long suite_misc(uint64_t seed, unsigned long cases, char *buf, size_t c
     CHECK(&r, handled == 10, "pending signal not delivered on unblock");
     long ru[18];
     CHECK(&r, ml_getrusage(0, ru) == 0, "getrusage");
+    /* semaphores: a real count; waiting at zero cannot end */
+    long sem[4];
+    int value = -1;
+    CHECK(&r, ml_sem_init(sem, 0, 1) == 0 && ml_sem_wait(sem) == 0, "sem_wait with count 1");
+    ML_ERRNO = 0;
+    CHECK(&r, ml_sem_trywait(sem) == -1 && ML_ERRNO == EAGAIN, "sem_trywait at zero");
+    CHECK(&r, ml_sem_wait(sem) == -1 && ML_ERRNO == EDEADLK, "sem_wait at zero did not fail with EDEADLK");
+    CHECK(&r, ml_sem_post(sem) == 0 && ml_sem_getvalue(sem, &value) == 0 && value == 1, "sem_post/getvalue gave %d", value);
+    CHECK(&r, ml_sem_open("/x", 0) == NULL && ML_ERRNO == ENOSYS, "sem_open");
+    CHECK(&r, ml_getpriority(0, 0) == 0 && ml_setpriority(0, 0, 5) == -1 && ML_ERRNO == EACCES, "priorities");
+    CHECK(&r, ml_posix_openpt(2) == -1 && ML_ERRNO == ENOENT && ml_ptsname(0) == NULL && ML_ERRNO == ENOTTY, "ptys");
     return r.failures;
 }
 
