@@ -108,15 +108,55 @@ pub fn lib_dir(layout: &Layout) -> PathBuf {
 pub fn ensure(sh: &Shell, layout: &Layout, libm: &LibmChoice) -> Result<Built> {
     let lib = lib_dir(layout);
     std::fs::create_dir_all(&lib)?;
-    let objects = compile(sh, &layout.repo, &minlibc_dir(layout).join("obj/target"), Variant::Target)?;
-    let libminlibc = lib.join("libminlibc.a");
-    archive(sh, &libminlibc, &objects)?;
-    let libm_path = lib.join("libm.a");
-    match libm {
-        LibmChoice::Rust => build_rust_libm(sh, layout, &libm_path)?,
-        LibmChoice::Openlibm(dir) => build_openlibm(sh, layout, dir, &libm_path)?,
+    let built = Built { include: include_dir(&layout.repo), libminlibc: lib.join("libminlibc.a"), libm: lib.join("libm.a") };
+    // Skipped when the archives are newer than every input and were made
+    // with the same libm choice, so images are not relinked for nothing.
+    let stamp = minlibc_dir(layout).join("libm-choice");
+    let choice = format!("{libm:?}");
+    let inputs = [layout.repo.join("minlibc/src"), layout.repo.join("minlibc/include"),
+                  layout.repo.join("minlibc/libm-c"), layout.repo.join("rts-xen/include")];
+    if std::fs::read_to_string(&stamp).ok().as_deref() == Some(choice.as_str())
+        && up_to_date(&[&built.libminlibc, &built.libm], &inputs)?
+    {
+        return Ok(built);
     }
-    Ok(Built { include: include_dir(&layout.repo), libminlibc, libm: libm_path })
+    let objects = compile(sh, &layout.repo, &minlibc_dir(layout).join("obj/target"), Variant::Target)?;
+    archive(sh, &built.libminlibc, &objects)?;
+    match libm {
+        LibmChoice::Rust => build_rust_libm(sh, layout, &built.libm)?,
+        LibmChoice::Openlibm(dir) => build_openlibm(sh, layout, dir, &built.libm)?,
+    }
+    std::fs::write(&stamp, choice)?;
+    Ok(built)
+}
+
+/// True when every output exists and is newer than every file under the
+/// input directories.
+fn up_to_date(outputs: &[&Path], inputs: &[PathBuf]) -> Result<bool> {
+    let mut oldest_output = None;
+    for out in outputs {
+        let Ok(meta) = std::fs::metadata(out) else { return Ok(false) };
+        let t = meta.modified()?;
+        oldest_output = Some(oldest_output.map_or(t, |o: std::time::SystemTime| o.min(t)));
+    }
+    let Some(oldest_output) = oldest_output else { return Ok(false) };
+    fn newest(dir: &Path, acc: &mut std::time::SystemTime) -> Result<()> {
+        for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let entry = entry?;
+            let meta = entry.metadata()?;
+            if meta.is_dir() {
+                newest(&entry.path(), acc)?;
+            } else {
+                *acc = (*acc).max(meta.modified()?);
+            }
+        }
+        Ok(())
+    }
+    let mut newest_input = std::time::SystemTime::UNIX_EPOCH;
+    for dir in inputs {
+        newest(dir, &mut newest_input)?;
+    }
+    Ok(newest_input < oldest_output)
 }
 
 pub fn include_dir(repo: &Path) -> PathBuf {
@@ -358,6 +398,22 @@ mod tests {
                   "rust_begin_unwind", "memcpy_"] {
             assert!(!is_c_export(r) || r == "memcpy_", "{r}");
         }
+    }
+
+    #[test]
+    fn outputs_older_than_an_input_are_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("in");
+        std::fs::create_dir_all(input.join("sub")).unwrap();
+        std::fs::write(input.join("sub/a.c"), "").unwrap();
+        let out = dir.path().join("lib.a");
+        assert!(!up_to_date(&[&out], &[input.clone()]).unwrap(), "missing output");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&out, "").unwrap();
+        assert!(up_to_date(&[&out], &[input.clone()]).unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(input.join("sub/a.c"), "changed").unwrap();
+        assert!(!up_to_date(&[&out], &[input]).unwrap(), "a newer input in a subdirectory");
     }
 
     #[test]
