@@ -9,6 +9,8 @@
 #include <string.h>
 #include <limits.h>
 #include <math.h>
+#include <locale.h>
+#include <wchar.h>
 
 enum kind { K_INT, K_LONG, K_DOUBLE, K_LDOUBLE, K_PTR, K_STR, K_NONE };
 
@@ -247,6 +249,22 @@ unsigned long suite_printf_fixed(uint64_t seed, unsigned long cases, char *buf, 
     signed char hh = 0; short h = 0; long l = 0;
     ml_snprintf(b, sizeof b, "abc%hhn%hn%ln", &hh, &h, &l);
     CHECK(&r, hh == 3 && h == 3 && l == 3, "%%hhn/%%hn/%%ln stored %d %d %ld", hh, h, l);
+    /* wide strings and characters: UTF-8, like glibc in C.UTF-8; a
+     * precision counts bytes and never splits a character */
+    if (setlocale(LC_ALL, "C.UTF-8")) {
+        static const wchar_t ws[] = { 'a', 0xe9, 0x20ac, 0x1f600, 'z', 0 };
+        const char *wf[] = { "[%ls]", "[%10ls]", "[%-9ls]", "[%.1ls]", "[%.2ls]", "[%.3ls]", "[%.6ls]", "[%lc]", "[%4lc]" };
+        for (size_t i = 0; i < sizeof wf / sizeof wf[0]; i++) {
+            int wide_char = strstr(wf[i], "lc") != NULL;
+            ra = wide_char ? snprintf(a, sizeof a, wf[i], (wint_t)0x20ac) : snprintf(a, sizeof a, wf[i], ws);
+            rb = wide_char ? ml_snprintf(b, sizeof b, wf[i], (wint_t)0x20ac) : ml_snprintf(b, sizeof b, wf[i], ws);
+            CHECK(&r, ra == rb && !strcmp(a, b), "%s: glibc %d %s, minlibc %d %s", wf[i], ra, show(a, strlen(a)), rb,
+                  show(b, strlen(b)));
+        }
+        setlocale(LC_ALL, "C");
+    } else {
+        report_fail(&r, "the host has no C.UTF-8 locale to compare %%ls with");
+    }
     /* positional arguments are refused, not misprinted */
     ML_ERRNO = 0;
     rb = ml_snprintf(b, sizeof b, "%1$d", 5);
