@@ -106,6 +106,9 @@ pub fn lib_dir(layout: &Layout) -> PathBuf {
 
 /// The build stage: libminlibc.a and libm.a for the target.
 pub fn ensure(sh: &Shell, layout: &Layout, libm: &LibmChoice) -> Result<Built> {
+    if let LibmChoice::Openlibm(dir) = libm {
+        check_openlibm_tree(dir)?; // before any work, so a typo fails at once
+    }
     let lib = lib_dir(layout);
     std::fs::create_dir_all(&lib)?;
     let built = Built { include: include_dir(&layout.repo), libminlibc: lib.join("libminlibc.a"), libm: lib.join("libm.a") };
