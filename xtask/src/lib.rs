@@ -18,6 +18,7 @@ pub mod minlibc;
 pub mod platform_ghc;
 pub mod patch_series;
 pub mod progress;
+pub mod relocate;
 pub mod rts_xen;
 pub mod test_cmd;
 pub mod test_images;

@@ -14,10 +14,11 @@ use xshell::{cmd, Shell};
 use crate::layout::Layout;
 use crate::manifest::Manifest;
 use crate::progress::Step;
+use crate::relocate::{self, FIND_PREFIX};
 use crate::{atomic_dir, fetch, unpack};
 
 /// Bump when the relocation below changes, so old trees are rebuilt.
-const RELOCATION_VERSION: u32 = 1;
+const RELOCATION_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Choice {
@@ -108,57 +109,35 @@ fn relocate(sh: &Shell, deb: &Path, out: &Path) -> Result<()> {
     std::fs::remove_file(&db).context("expected package.conf.d to be Debian's symlink")?;
     std::fs::rename(unpacked.join("var/lib/ghc/package.conf.d"), &db)
         .context("the package has no var/lib/ghc/package.conf.d")?;
-    for entry in std::fs::read_dir(&db)? {
-        let path = entry?.path();
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("conf") => {
-                let text = std::fs::read_to_string(&path)?;
-                std::fs::write(&path, relocate_conf(&text))?;
-            }
-            _ => std::fs::remove_file(&path)?, // the stale cache and its lock
-        }
-    }
-    let real_ghc_pkg = libdir.join("bin/ghc-pkg");
-    cmd!(sh, "{real_ghc_pkg} --global-package-db {db} recache")
-        .quiet()
-        .run()
-        .context("ghc-pkg recache of the relocated package database")?;
+    relocate::package_db(sh, &db, &libdir.join("bin/ghc-pkg"), DEBIAN_PATHS)?;
     write_wrappers(&out.join("bin"))?;
     std::fs::remove_dir_all(&unpacked)?;
     Ok(())
 }
 
 /// Debian's package descriptions name absolute paths; GHC resolves
-/// `${pkgroot}` to the directory holding the package database.
-fn relocate_conf(text: &str) -> String {
-    text.lines()
-        .map(|line| {
-            line.replace("/usr/share/x86_64-linux-ghc-9.0.2/", "${pkgroot}/share/")
-                .replace("/usr/lib/ghc/", "${pkgroot}/")
-        })
-        .map(|line| match line.strip_suffix("/usr/lib/ghc") {
-            Some(head) => format!("{head}${{pkgroot}}\n"),
-            None => line + "\n",
-        })
-        .collect()
-}
+/// `${pkgroot}` to the directory holding the package database (lib/ghc).
+const DEBIAN_PATHS: &[(&str, &str)] = &[
+    ("/usr/share/x86_64-linux-ghc-9.0.2/", "${pkgroot}/share/"),
+    ("/usr/lib/ghc/", "${pkgroot}/"),
+    ("/usr/lib/ghc\n", "${pkgroot}\n"),
+];
 
 /// Scripts in `bin/` that call the real programs in `lib/ghc/bin` with the
 /// library directory found relative to the script itself.
 fn write_wrappers(bin: &Path) -> Result<()> {
     use std::os::unix::fs::{symlink, PermissionsExt};
-    const FIND_TOPDIR: &str = "topdir=\"$(cd \"$(dirname \"$(readlink -f \"$0\")\")/../lib/ghc\" && pwd)\"";
     let wrappers = [
         ("ghc", "exec \"$topdir/bin/ghc\" -B\"$topdir\" \"$@\""),
         ("ghc-pkg", "exec \"$topdir/bin/ghc-pkg\" --global-package-db \"$topdir/package.conf.d\" \"$@\""),
         ("hsc2hs", "exec \"$topdir/bin/hsc2hs\" --template=\"$topdir/template-hsc.h\" \"$@\" -I\"$topdir/include\""),
-        ("runghc", "exec \"$topdir/bin/runghc\" -f \"$topdir/../../bin/ghc\" \"$@\""),
+        ("runghc", "exec \"$topdir/bin/runghc\" -f \"$prefix/bin/ghc\" \"$@\""),
     ];
     std::fs::create_dir_all(bin)?;
     for (name, exec) in wrappers {
         let path = bin.join(name);
         let script = format!(
-            "#!/bin/sh\n# halvm's private platform GHC 9.0.2: relocatable, paths found from here.\n{FIND_TOPDIR}\n{exec}\n"
+            "#!/bin/sh\n# halvm's private platform GHC 9.0.2: relocatable, paths found from here.\n{FIND_PREFIX}\ntopdir=\"$prefix/lib/ghc\"\n{exec}\n"
         );
         std::fs::write(&path, script)?;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
@@ -192,7 +171,7 @@ mod tests {
                     data-dir:             /usr/share/x86_64-linux-ghc-9.0.2/base-4.15.1.0\n\
                     haddock-interfaces:   /usr/lib/ghc-doc/haddock/ghc/base.haddock\n\
                     library-dirs:    /usr/lib/ghc\n";
-        let out = relocate_conf(conf);
+        let out = relocate::replace_all(conf, DEBIAN_PATHS);
         assert_eq!(
             out,
             "import-dirs:          ${pkgroot}/base-4.15.1.0\n\
