@@ -1,13 +1,15 @@
 //! `cargo xtask build`: every stage, in order. Each stage is idempotent and
 //! skips its work when its outputs are complete for its inputs.
 
+use std::path::PathBuf;
+
 use anyhow::Result;
 use xshell::Shell;
 
 use crate::layout::Layout;
 use crate::manifest::Manifest;
 use crate::platform_ghc::{self, Choice, PlatformGhc};
-use crate::{ghc_source, host, rts_xen, test_images};
+use crate::{ghc_build, ghc_source, host, prefix, rts_xen, target_sysroot, test_images};
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
@@ -26,6 +28,8 @@ pub struct BuildArgs {
 /// What the build produced, for the stages and tests that follow.
 pub struct Built {
     pub platform_ghc: PlatformGhc,
+    /// The installed toolchain prefix (holds bin/halvm-ghc).
+    pub prefix: PathBuf,
 }
 
 pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs) -> Result<Built> {
@@ -52,5 +56,10 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs) -> Result<Built> {
     eprintln!("    minlibc:      {} and {}", libc.libminlibc.display(), libc.libm.display());
     test_images::build(sh, layout, &rts)?;
     crate::minlibc::build_boot_image(sh, layout, &rts, &libc)?;
-    Ok(Built { platform_ghc })
+    // GHC's configure and build see the target's C world through this
+    // sysroot; the installed prefix gets the same layout.
+    let sysroot = target_sysroot::assemble(sh, layout, &layout.build.join("sysroot"), &rts, &libc)?;
+    let ghc = ghc_build::ensure(sh, layout, &source, &platform_ghc, &sysroot)?;
+    prefix::install(sh, layout, &ghc, &rts, &libc)?;
+    Ok(Built { platform_ghc, prefix: layout.prefix() })
 }

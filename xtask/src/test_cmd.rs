@@ -8,9 +8,9 @@
 use anyhow::{bail, Result};
 use xshell::{cmd, Shell};
 
-use crate::build_cmd::{self, BuildArgs};
+use crate::build_cmd::{self, BuildArgs, Built};
 use crate::layout::Layout;
-use crate::{rts_xen, test_images};
+use crate::{haskell_images, rts_xen, test_images};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LaneChoice {
@@ -33,13 +33,13 @@ struct Lane {
     name: &'static str,
     /// `Err(reason)` when this machine cannot run the lane.
     available: fn(&Layout) -> Result<(), String>,
-    run: fn(&Shell, &Layout) -> Result<()>,
+    run: fn(&Shell, &Layout, &Built) -> Result<()>,
 }
 
 const LANES: &[Lane] = &[
-    Lane { name: "unit", available: |_| Ok(()), run: run_unit },
-    Lane { name: "qemu", available: test_images::qemu_lane_available, run: test_images::run_qemu_lane },
-    Lane { name: "xen", available: test_images::xen_lane_available, run: test_images::run_xen_lane },
+    Lane { name: "unit", available: |_| Ok(()), run: |sh, layout, _| run_unit(sh, layout) },
+    Lane { name: "qemu", available: test_images::qemu_lane_available, run: run_qemu },
+    Lane { name: "xen", available: test_images::xen_lane_available, run: run_xen },
 ];
 
 /// The workspace packages whose `cargo test` forms the unit lane.
@@ -52,7 +52,7 @@ enum Outcome {
 }
 
 pub fn run(sh: &Shell, layout: &Layout, args: &TestArgs) -> Result<()> {
-    build_cmd::run(sh, layout, &args.build)?;
+    let built = build_cmd::run(sh, layout, &args.build)?;
     let selected: Vec<&Lane> = LANES
         .iter()
         .filter(|lane| args.lane == LaneChoice::All || format!("{:?}", args.lane).eq_ignore_ascii_case(lane.name))
@@ -69,7 +69,7 @@ pub fn run(sh: &Shell, layout: &Layout, args: &TestArgs) -> Result<()> {
             Err(reason) => Outcome::Skipped(reason),
             Ok(()) => {
                 eprintln!("==> test lane {}", lane.name);
-                match (lane.run)(sh, layout) {
+                match (lane.run)(sh, layout, &built) {
                     Ok(()) => Outcome::Passed,
                     Err(err) => Outcome::Failed(format!("{err:#}")),
                 }
@@ -113,4 +113,16 @@ fn run_unit(sh: &Shell, layout: &Layout) -> Result<()> {
     crate::libc_coverage::run_for_lane(sh, layout)?;
     // rts-xen is a workspace of its own (panic = "abort"), tested apart.
     rts_xen::unit_tests(sh, layout)
+}
+
+/// rts-xen's test images, then the Haskell programs, directly under QEMU.
+fn run_qemu(sh: &Shell, layout: &Layout, built: &Built) -> Result<()> {
+    test_images::run_qemu_lane(sh, layout)?;
+    haskell_images::run_lane(sh, layout, built, "qemu", false)
+}
+
+/// The same under Xen, one boot at a time (see test_images::run_xen_lane).
+fn run_xen(sh: &Shell, layout: &Layout, built: &Built) -> Result<()> {
+    test_images::run_xen_lane(sh, layout)?;
+    haskell_images::run_lane(sh, layout, built, "xen", true)
 }

@@ -1,0 +1,191 @@
+//! The cross compiler's boot tests: each program of `tests/haskell/` is
+//! built twice by `cargo xtask test` (xtask/src/haskell_images.rs): by
+//! `halvm-ghc` into a PVH image, and by the platform GHC into a Linux
+//! program called `halvm` (so that messages prefixed with the program name
+//! read the same). The image's console output and exit status must equal
+//! what the Linux program prints on a terminal and exits with.
+//!
+//! Environment (set by `cargo xtask test`):
+//! - `HALVM_HASKELL_IMAGES`: `<Name>.xen` images and `host/<Name>/halvm`;
+//! - `HALVM_BUILD_DIR`: the build directory (for the Xen hypervisor).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+pub use halvm_bootkit::{self as bootkit, Accel, Boot, Machine, Outcome};
+
+/// One test program and how it is run.
+pub struct Program {
+    pub name: &'static str,
+    /// Arguments, as the program's argv[1..] (on the kernel command line
+    /// they are shell-quoted).
+    pub args: &'static [&'static str],
+}
+
+/// The exact command line for the guest: each argument single-quoted.
+pub fn kernel_cmdline(args: &[&str]) -> String {
+    args.iter()
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn images_dir() -> PathBuf {
+    match std::env::var_os("HALVM_HASKELL_IMAGES") {
+        Some(v) if !v.is_empty() => PathBuf::from(v),
+        _ => panic!("HALVM_HASKELL_IMAGES is not set; run these tests with `cargo xtask test`, which builds the programs"),
+    }
+}
+
+/// What the platform GHC's build of the program does on Linux, run on a
+/// terminal so that stdout is line-buffered as on the unikernel console.
+pub struct Expected {
+    pub lines: Vec<String>,
+    pub status: u8,
+}
+
+pub fn expected(program: &Program) -> Expected {
+    let exe = images_dir().join("host").join(program.name).join("halvm");
+    // script(1) gives the program a pseudo-terminal; -e returns its status.
+    let command_line = std::iter::once(exe.display().to_string())
+        .chain(program.args.iter().map(|a| a.to_string()))
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let out = Command::new("script")
+        .args(["-q", "-e", "-c", &command_line, "/dev/null"])
+        .current_dir(exe.parent().unwrap())
+        .output()
+        .unwrap_or_else(|e| panic!("running {} under script(1): {e}", exe.display()));
+    let status = out.status.code().unwrap_or_else(|| panic!("{} was killed: {:?}", exe.display(), out.status));
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    Expected { lines: text.lines().map(String::from).collect(), status: status as u8 }
+}
+
+/// The guest's own console lines: without the hypervisor's log lines and
+/// without rts-xen's final status line.
+pub fn guest_lines(out: &Outcome) -> Vec<String> {
+    out.console
+        .lines
+        .iter()
+        .map(|l| l.text.clone())
+        .filter(|t| !t.starts_with("(XEN)") && !t.starts_with(bootkit::EXIT_LINE_PREFIX))
+        .collect()
+}
+
+pub fn boot(machine: &Machine, program: &Program) -> Outcome {
+    let image = images_dir().join(format!("{}.xen", program.name));
+    let boot = Boot::new(image, machine.clone())
+        .args(kernel_cmdline(program.args))
+        .memory_mib(128)
+        .timeout(Duration::from_secs(90));
+    let what = format!("{boot:?}");
+    boot.run().unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+/// Boots the program and checks its console output and exit status
+/// against the Linux build's.
+pub fn run_and_compare(machine: &Machine, program: &Program) -> Outcome {
+    let want = expected(program);
+    let out = boot(machine, program);
+    let got = guest_lines(&out);
+    if got != want.lines {
+        out.fail(&format!(
+            "console output differs from the platform GHC's build on Linux\n---- expected:\n{}\n---- got:\n{}",
+            want.lines.join("\n"),
+            got.join("\n")
+        ));
+    }
+    out.assert_exit(want.status);
+    out
+}
+
+/// The Xen-in-QEMU machine, with the hypervisor decompressed on first use.
+pub fn xen_machine() -> Machine {
+    let dir = PathBuf::from(std::env::var_os("HALVM_BUILD_DIR").expect("HALVM_BUILD_DIR is set by cargo xtask test"))
+        .join("xen");
+    let hypervisor = bootkit::xen::hypervisor(&dir).unwrap_or_else(|e| panic!("preparing Xen in {}: {e}", dir.display()));
+    Machine::XenInQemu { hypervisor }
+}
+
+/// The latest a 200 ms threadDelay may end, by machine: a software-emulated
+/// CPU delivers timer interrupts late, Xen's nested timers more so.
+pub fn delay_tolerance(machine: &Machine) -> Duration {
+    match machine {
+        Machine::XenInQemu { .. } => Duration::from_millis(250),
+        _ => Duration::from_millis(120),
+    }
+}
+
+pub mod checks {
+    use super::*;
+
+    const fn program(name: &'static str, args: &'static [&'static str]) -> Program {
+        Program { name, args }
+    }
+
+    pub fn hello(m: &Machine) {
+        run_and_compare(m, &program("Hello", &[])).assert_exit(0);
+    }
+    pub fn exit_code(m: &Machine) {
+        run_and_compare(m, &program("ExitCode", &[])).assert_exit(3);
+    }
+    pub fn uncaught_exception(m: &Machine) {
+        let out = run_and_compare(m, &program("Uncaught", &[]));
+        out.assert_line("halvm: Boom \"kaboom\"");
+        out.assert_exit(1);
+    }
+    pub fn args(m: &Machine) {
+        run_and_compare(m, &program("Args", &["one", "two words", "quote\"d", "it's", ""]));
+    }
+    pub fn concurrency(m: &Machine) {
+        run_and_compare(m, &program("Concurrency", &[]));
+    }
+    pub fn delay(m: &Machine) {
+        let out = run_and_compare(m, &program("Delay", &[]));
+        let start = out.assert_line("sleeping 200 ms").at;
+        let end = out.assert_line("woke up").at;
+        let took = end.saturating_sub(start);
+        let latest = Duration::from_millis(200) + delay_tolerance(m);
+        if took < Duration::from_millis(195) || took > latest {
+            out.fail(&format!("threadDelay 200 ms took {took:?} by the console clock, expected 200 ms to {latest:?}"));
+        }
+    }
+    pub fn gc_stress(m: &Machine) {
+        run_and_compare(m, &program("GcStress", &[]));
+    }
+    pub fn big_integer(m: &Machine) {
+        run_and_compare(m, &program("BigInteger", &[]));
+    }
+    pub fn doubles(m: &Machine) {
+        run_and_compare(m, &program("Doubles", &[]));
+    }
+    pub fn containers(m: &Machine) {
+        run_and_compare(m, &program("Containers", &[]));
+    }
+    pub fn clock(m: &Machine) {
+        run_and_compare(m, &program("Clock", &[]));
+    }
+    pub fn heap_limit(m: &Machine) {
+        let out = run_and_compare(m, &program("HeapLimit", &["+RTS", "-M8m", "-RTS"]));
+        out.assert_line("Heap exhausted");
+    }
+    pub fn stack_limit(m: &Machine) {
+        let out = run_and_compare(m, &program("StackLimit", &["+RTS", "-K1m", "-RTS"]));
+        out.assert_line("Stack space overflow");
+    }
+}
+
+/// Instantiates every check as a `#[test]` for one machine.
+#[macro_export]
+macro_rules! ghc_checks {
+    ($machine:expr => $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                $crate::checks::$check(&$machine);
+            }
+        )*
+    };
+}

@@ -1,0 +1,63 @@
+//! The installed toolchain prefix (`cargo xtask prefix` prints it):
+//!
+//! ```text
+//! <prefix>/bin/halvm-ghc, halvm-ghc-pkg      what users run
+//! <prefix>/bin/x86_64-halvm-linux-*          the cross compiler and the target C tools
+//! <prefix>/lib/x86_64-halvm-linux-ghc-9.0.2  GHC's library directory
+//! <prefix>/lib/halvm/                        headers, rts-xen, minlibc, libm, linker script
+//! ```
+//!
+//! Nothing in it names its own location: the tree can be moved or packaged
+//! as a whole.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use xshell::{cmd, Shell};
+
+use crate::ghc_build::InstalledGhc;
+use crate::layout::Layout;
+use crate::minlibc;
+use crate::rts_xen::RtsXen;
+use crate::target_sysroot::{self, Sysroot};
+use crate::{atomic_dir, progress::Step};
+
+/// The user-facing tools, from toolchain/bin.
+const TOOLS: &[&str] = &["halvm-ghc", "halvm-ghc-pkg"];
+
+pub fn install(sh: &Shell, layout: &Layout, ghc: &InstalledGhc, rts: &RtsXen, libc: &minlibc::Built) -> Result<Sysroot> {
+    let prefix = layout.prefix();
+    if atomic_dir::completed_key(&prefix).as_deref() != Some(ghc.key.as_str()) {
+        let step = Step::start(&format!("installing the cross compiler into {}", prefix.display()));
+        atomic_dir::ensure(&prefix, &ghc.key, |out| {
+            for part in ["bin", "lib"] {
+                let from = ghc.root.join(part);
+                cmd!(sh, "cp -a {from} {out}").quiet().run().context("copying the cached cross compiler")?;
+            }
+            Ok(())
+        })?;
+        step.done();
+    }
+    // Cheap and content-compared: refreshed on every build, so changes to
+    // rts-xen or minlibc reach the prefix without touching GHC.
+    let sysroot = target_sysroot::assemble(sh, layout, &prefix, rts, libc)?;
+    for tool in TOOLS {
+        install_file(&layout.repo.join("toolchain/bin").join(tool), &prefix.join("bin").join(tool))?;
+    }
+    Ok(sysroot)
+}
+
+pub fn halvm_ghc(prefix: &Path) -> PathBuf {
+    prefix.join("bin/halvm-ghc")
+}
+
+fn install_file(from: &Path, to: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
+    if std::fs::read(to).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    std::fs::write(to, bytes)?;
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755))?;
+    Ok(())
+}

@@ -1,0 +1,163 @@
+//! The target's C world, laid out exactly as in the installed prefix, so one
+//! set of relocatable wrapper scripts serves GHC's build and the installed
+//! compiler alike:
+//!
+//! ```text
+//! <root>/bin/x86_64-halvm-linux-gcc      C compiler and image linker
+//! <root>/bin/x86_64-halvm-linux-{ar,ld,nm,...}
+//! <root>/lib/halvm/include/              minlibc's headers and halvm/platform.h
+//! <root>/lib/halvm/lib/                  librts_xen.a, libminlibc.a, libm.a
+//! <root>/lib/halvm/halvm.ld              the image linker script
+//! <root>/lib/halvm/link.specs            keeps the host's library paths out
+//! ```
+//!
+//! The wrappers find `lib/halvm` relative to their own location: the tree can
+//! be moved anywhere.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use xshell::{cmd, Shell};
+
+use crate::layout::Layout;
+use crate::minlibc;
+use crate::relocate;
+use crate::rts_xen::RtsXen;
+
+/// The GHC target triple (see toolchain/ghc/README.md for the choice).
+pub const TARGET: &str = "x86_64-halvm-linux";
+
+/// Host binutils that serve the target unchanged (x86_64 ELF either way).
+const BINUTILS: &[&str] = &["ar", "nm", "ranlib", "strip", "objdump", "ld", "readelf", "objcopy"];
+
+pub struct Sysroot {
+    pub root: PathBuf,
+}
+
+impl Sysroot {
+    pub fn bin_dir(&self) -> PathBuf {
+        self.root.join("bin")
+    }
+    pub fn halvm_dir(&self) -> PathBuf {
+        self.root.join("lib/halvm")
+    }
+    pub fn include_dir(&self) -> PathBuf {
+        self.halvm_dir().join("include")
+    }
+
+    /// `PATH` with the target tools first (GHC's configure looks them up
+    /// by their prefixed names).
+    pub fn path_with_tools(&self) -> Result<OsString> {
+        let mut dirs = vec![self.bin_dir()];
+        if let Some(path) = std::env::var_os("PATH") {
+            dirs.extend(std::env::split_paths(&path));
+        }
+        std::env::join_paths(dirs).context("a PATH entry contains a colon")
+    }
+}
+
+/// Lays out (or refreshes) the target sysroot at `root`. Files whose
+/// content did not change keep their timestamps, so make sees no change.
+pub fn assemble(sh: &Shell, layout: &Layout, root: &Path, rts: &RtsXen, libc: &minlibc::Built) -> Result<Sysroot> {
+    let sysroot = Sysroot { root: root.to_path_buf() };
+    let halvm = sysroot.halvm_dir();
+    let include = sysroot.include_dir();
+    let mut wanted_headers = Vec::new();
+    for dir in [&libc.include, &rts.include] {
+        sync_tree(dir, dir, &include, &mut wanted_headers)?;
+    }
+    remove_unwanted(&include, &wanted_headers)?;
+    // minlibc goes in as libc.a: GHC's own `-lc` (ghc-prim asks for it on
+    // linux) must find it, never the host's.
+    for (lib, name) in [(&rts.lib, "librts_xen.a"), (&libc.libminlibc, "libc.a"), (&libc.libm, "libm.a")] {
+        sync_file(lib, &halvm.join("lib").join(name))?;
+    }
+    sync_file(&rts.linker_script, &halvm.join("halvm.ld"))?;
+    let templates = layout.repo.join("toolchain/ghc/bin");
+    sync_file(&templates.join("link.specs"), &halvm.join("link.specs"))?;
+    write_wrappers(sh, &templates, &sysroot.bin_dir())?;
+    Ok(sysroot)
+}
+
+fn write_wrappers(sh: &Shell, templates: &Path, bin: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let host_cc = "/usr/bin/gcc";
+    let libgcc = cmd!(sh, "{host_cc} -print-libgcc-file-name").quiet().read().context("asking gcc for libgcc")?;
+    let gcc_include = cmd!(sh, "{host_cc} -print-file-name=include").quiet().read()?;
+    // Paths inside the sysroot start with "$prefix", which the script
+    // computes from its own location; host paths are absolute.
+    let gcc = relocate::replace_all(
+        &std::fs::read_to_string(templates.join("target-gcc.in"))?,
+        &[
+            ("@TARGET@", TARGET),
+            ("@HOST_CC@", host_cc),
+            ("@GCC_INCLUDE@", &gcc_include),
+            ("@LIBGCC@", &libgcc),
+            ("@MINLIBC_INCLUDE@", "$prefix/lib/halvm/include"),
+            ("@PLATFORM_INCLUDE@", "$prefix/lib/halvm/include"),
+            ("@LDSCRIPT@", "$prefix/lib/halvm/halvm.ld"),
+            ("@LINK_SPECS@", "$prefix/lib/halvm/link.specs"),
+            ("@LINK_LIBDIR@", "$prefix/lib/halvm/lib"),
+            ("@LINK_LIBS@", "-lrts_xen -lc -lm"),
+        ],
+    );
+    let mut scripts = vec![(format!("{TARGET}-gcc"), gcc)];
+    let tool_template = std::fs::read_to_string(templates.join("target-tool.in"))?;
+    for tool in BINUTILS {
+        let text = tool_template
+            .replace("@TARGET@", TARGET)
+            .replace("@TOOL@", tool)
+            .replace("@HOST_TOOL@", &format!("/usr/bin/x86_64-linux-gnu-{tool}"));
+        scripts.push((format!("{TARGET}-{tool}"), text));
+    }
+    std::fs::create_dir_all(bin)?;
+    for (name, text) in scripts {
+        let path = bin.join(name);
+        write_if_changed(&path, text.as_bytes())?;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
+    Ok(())
+}
+
+fn sync_tree(root: &Path, dir: &Path, dest: &Path, wanted: &mut Vec<PathBuf>) -> Result<()> {
+    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+        let path = entry?.path();
+        if path.is_dir() {
+            sync_tree(root, &path, dest, wanted)?;
+        } else if path.extension().is_some_and(|e| e == "h") {
+            let target = dest.join(path.strip_prefix(root).unwrap());
+            sync_file(&path, &target)?;
+            wanted.push(target);
+        }
+    }
+    Ok(())
+}
+
+/// Headers deleted from the sources disappear from the sysroot too.
+fn remove_unwanted(dir: &Path, wanted: &[PathBuf]) -> Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            remove_unwanted(&path, wanted)?;
+        } else if !wanted.contains(&path) {
+            std::fs::remove_file(&path)?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_file(src: &Path, dest: &Path) -> Result<()> {
+    let bytes = std::fs::read(src).with_context(|| format!("reading {}", src.display()))?;
+    write_if_changed(dest, &bytes)
+}
+
+fn write_if_changed(dest: &Path, bytes: &[u8]) -> Result<()> {
+    if std::fs::read(dest).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(parent) = dest.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(dest, bytes).with_context(|| format!("writing {}", dest.display()))
+}
