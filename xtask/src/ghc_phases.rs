@@ -9,27 +9,26 @@ pub const STAGE1_LIBRARIES: &[&str] = &[
     "ghc-heap", "integer-gmp", "stm", "exceptions", "haskeline", "ghci", "libiserv",
 ];
 
-/// Tracks the phase of a GHC make build from its output lines.
+/// Tracks the phase of a GHC make build from its output lines. With
+/// parallel make the output of two parts interleaves, so a part is
+/// announced once, the first time it shows up.
 #[derive(Default)]
 pub struct GhcPhases {
-    current: String,
-    libraries_seen: Vec<String>,
+    seen: Vec<String>,
+    libraries: usize,
 }
 
 impl GhcPhases {
-    /// The new phase's description when `line` shows the build moved on.
+    /// A description of the part of the build `line` shows starting, if any.
     pub fn observe(&mut self, line: &str) -> Option<String> {
         let phase = classify(line)?;
-        if phase == self.current {
+        if self.seen.contains(&phase) {
             return None;
         }
-        self.current = phase.clone();
+        self.seen.push(phase.clone());
         if let Some(lib) = phase.strip_prefix("library ") {
-            if !self.libraries_seen.iter().any(|l| l == lib) {
-                self.libraries_seen.push(lib.to_string());
-            }
-            let n = self.libraries_seen.len();
-            return Some(format!("libraries {n}/{}: {lib}", STAGE1_LIBRARIES.len()));
+            self.libraries += 1;
+            return Some(format!("libraries {}/{}: {lib}", self.libraries, STAGE1_LIBRARIES.len()));
         }
         Some(phase)
     }
@@ -83,6 +82,7 @@ mod tests {
             r#""inplace/bin/ghc-stage1" -O -this-unit-id ghc-prim-0.7.0 -c libraries/ghc-prim/GHC/Types.hs"#,
             r#""inplace/bin/ghc-stage1" -O -this-unit-id ghc-prim-0.7.0 -c libraries/ghc-prim/GHC/Classes.hs"#,
             r#""inplace/bin/ghc-stage1" -O -this-unit-id base-4.15.1.0 -c libraries/base/GHC/Base.hs"#,
+            r#""/usr/bin/ghc" -O2 -c compiler/GHC/Tc.hs -o compiler/stage1/build/GHC/Tc.o"#,
         ];
         let seen: Vec<Option<String>> = lines.iter().map(|l| p.observe(l)).collect();
         assert_eq!(
@@ -94,6 +94,7 @@ mod tests {
                 Some(format!("libraries 1/{}: ghc-prim", STAGE1_LIBRARIES.len())),
                 None,
                 Some(format!("libraries 2/{}: base", STAGE1_LIBRARIES.len())),
+                None,
             ]
         );
     }

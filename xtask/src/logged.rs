@@ -13,6 +13,9 @@ use crate::progress::format_duration;
 /// How many lines of the log a failure prints.
 const TAIL_LINES: usize = 40;
 
+/// The longest silence on the terminal while a command is producing output.
+const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Runs `command` with stdout and stderr appended to `log`. `phase` sees each
 /// output line and returns a new phase name when the command has moved on;
 /// phase changes are printed with the elapsed time. On failure the error
@@ -44,11 +47,19 @@ pub fn run(
         .with_context(|| format!("starting {what}: {command:?}"))?;
     drop(command); // it holds our copies of the pipe's write end; EOF needs them closed
     let mut tail = std::collections::VecDeque::with_capacity(TAIL_LINES);
+    let mut last_report = Instant::now();
+    let mut lines = 0u64;
     for line in BufReader::new(reader).split(b'\n') {
         let line = String::from_utf8_lossy(&line?).into_owned();
+        lines += 1;
         writeln!(log_file, "{line}")?;
+        let elapsed = format_duration(started.elapsed().as_secs_f64());
         if let Some(name) = phase(&line) {
-            eprintln!("    [{:>6}] {name}", format_duration(started.elapsed().as_secs_f64()));
+            eprintln!("    [{elapsed:>6}] {name}");
+            last_report = Instant::now();
+        } else if last_report.elapsed() >= HEARTBEAT {
+            eprintln!("    [{elapsed:>6}] still working ({lines} lines of output so far)");
+            last_report = Instant::now();
         }
         if tail.len() == TAIL_LINES {
             tail.pop_front();
