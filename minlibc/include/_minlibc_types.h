@@ -43,6 +43,7 @@ typedef long blkcnt_t;
 typedef long blkcnt64_t;
 typedef unsigned long fsblkcnt_t;
 typedef unsigned long fsfilcnt_t;
+typedef struct { int __val[2]; } fsid_t;
 typedef long time_t;
 typedef long suseconds_t;
 typedef unsigned int useconds_t;

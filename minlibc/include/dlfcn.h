@@ -13,6 +13,9 @@ __MINLIBC_BEGIN
 #define RTLD_NODELETE 0x1000
 #define RTLD_DEFAULT ((void *)0)
 #define RTLD_NEXT ((void *)-1L)
+/* dlinfo requests (glibc's numbers) */
+#define RTLD_DI_LMID 1
+#define RTLD_DI_LINKMAP 2
 typedef struct { const char *dli_fname; void *dli_fbase; const char *dli_sname; void *dli_saddr; } Dl_info;
 void *dlopen(const char *, int);
 void *dlsym(void *__restrict, const char *__restrict);

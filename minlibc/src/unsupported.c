@@ -19,6 +19,8 @@
 #include <sys/socket.h>
 #include <sys/utsname.h>
 #include <sys/statvfs.h>
+#include <sys/statfs.h>
+#include <sys/auxv.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
@@ -132,6 +134,8 @@ long pathconf(const char *p, int n) { (void)p; (void)n; MINLIBC_FAIL(ENOENT, -1)
 long fpathconf(int fd, int n) { (void)n; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
 int statvfs(const char *restrict p, struct statvfs *restrict s) { (void)p; (void)s; MINLIBC_FAIL(ENOENT, -1); }
 int fstatvfs(int fd, struct statvfs *s) { (void)s; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOSYS : EBADF, -1); }
+int statfs(const char *p, struct statfs *s) { (void)p; (void)s; MINLIBC_FAIL(ENOENT, -1); }
+int fstatfs(int fd, struct statfs *s) { (void)s; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOSYS : EBADF, -1); }
 
 static mode_t current_umask = 022;
 mode_t umask(mode_t m)
@@ -449,6 +453,14 @@ int dl_iterate_phdr(int (*cb)(struct dl_phdr_info *, size_t, void *), void *data
 {
     (void)cb; (void)data;
     return 0;
+}
+
+/* The kernel's auxiliary vector: an image starts without one, so every
+ * type is missing, which glibc reports as 0 with ENOENT. */
+unsigned long getauxval(unsigned long type)
+{
+    (void)type;
+    MINLIBC_FAIL(ENOENT, 0);
 }
 
 /* Raw system calls: there is no kernel to call. */

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <mntent.h>
+#include <sys/auxv.h>
+#include <sys/statfs.h>
 
 size_t ml_strlen(const char *);
 int ml_strcmp(const char *, const char *);
@@ -96,8 +99,54 @@ int ml_sem_init(void *, int, unsigned), ml_sem_wait(void *), ml_sem_trywait(void
 void *ml_sem_open(const char *, int, ...);
 int ml_getpriority(int, unsigned), ml_setpriority(int, unsigned, int), ml_posix_openpt(int);
 char *ml_ptsname(int);
+int ml_statfs(const char *, struct statfs *), ml_fstatfs(int, struct statfs *);
+unsigned long ml_getauxval(unsigned long);
+FILE *ml_setmntent(const char *, const char *);
+struct mntent *ml_getmntent(void *);
+struct mntent *ml_getmntent_r(void *, struct mntent *, char *, int);
+int ml_addmntent(void *, const struct mntent *);
+int ml_endmntent(void *);
+char *ml_hasmntopt(const struct mntent *, const char *);
 
 static int sign(int v) { return (v > 0) - (v < 0); }
+
+/* No file system, mount table or auxiliary vector: the failures GHC's
+ * libffi and runtime meet (statfs, setmntent, getauxval); hasmntopt, a
+ * string search, against glibc's. */
+static void check_mounts_statfs_auxv(struct report *r)
+{
+    struct statfs sfs;
+    ML_ERRNO = 0;
+    CHECK(r, ml_statfs("/selinux", &sfs) == -1 && ML_ERRNO == ENOENT, "statfs of a path: errno %d", ML_ERRNO);
+    CHECK(r, ml_fstatfs(1, &sfs) == -1 && ML_ERRNO == ENOSYS, "fstatfs of the console: errno %d", ML_ERRNO);
+    CHECK(r, ml_fstatfs(7, &sfs) == -1 && ML_ERRNO == EBADF, "fstatfs of a closed descriptor: errno %d", ML_ERRNO);
+    ML_ERRNO = 0;
+    CHECK(r, ml_getauxval(AT_PAGESZ) == 0 && ML_ERRNO == ENOENT, "getauxval(AT_PAGESZ): errno %d", ML_ERRNO);
+    ML_ERRNO = 0;
+    CHECK(r, ml_setmntent("/proc/mounts", "r") == NULL && ML_ERRNO == ENOENT, "setmntent: errno %d", ML_ERRNO);
+    ML_ERRNO = 0;
+    char line[256];
+    struct mntent entry;
+    CHECK(r, ml_getmntent(ml_stdin) == NULL && ML_ERRNO == ENOENT, "getmntent: errno %d", ML_ERRNO);
+    ML_ERRNO = 0;
+    CHECK(r, ml_getmntent_r(ml_stdin, &entry, line, sizeof line) == NULL && ML_ERRNO == ENOENT, "getmntent_r: errno %d", ML_ERRNO);
+    ML_ERRNO = 0;
+    entry = (struct mntent){ "none", "/", "tmpfs", "rw", 0, 0 };
+    CHECK(r, ml_addmntent(ml_stdout, &entry) == 1 && ML_ERRNO == EBADF, "addmntent: errno %d", ML_ERRNO);
+    CHECK(r, ml_endmntent(NULL) == 1, "endmntent(NULL)");
+    static const char *const opts[] = { "", "rw", "ro,noatime", "rw,nosuid,nodev,relatime,size=8k", "norw,rwx,rw=1", "rw,", "xrw,rw",
+                                        "uid=0,gid=5,mode=620", "defaults,noauto", ",rw,", "noauto,auto" };
+    static const char *const wanted[] = { "rw", "ro", "auto", "noauto", "nosuid", "size", "mode", "gid", "relatime", "" };
+    for (size_t i = 0; i < sizeof opts / sizeof *opts; i++)
+        for (size_t j = 0; j < sizeof wanted / sizeof *wanted; j++) {
+            char copy[64];
+            snprintf(copy, sizeof copy, "%s", opts[i]);
+            entry.mnt_opts = copy;
+            char *mine = ml_hasmntopt(&entry, wanted[j]), *theirs = hasmntopt(&entry, wanted[j]);
+            CHECK(r, mine == theirs, "hasmntopt(\"%s\", \"%s\"): offset %td, glibc %td", opts[i], wanted[j],
+                  mine ? mine - copy : -1, theirs ? theirs - copy : -1);
+        }
+}
 
 unsigned long suite_strings(uint64_t seed, unsigned long cases, char *buf, size_t cap)
 {
@@ -407,6 +456,7 @@ unsigned long suite_misc(uint64_t seed, unsigned long cases, char *buf, size_t c
     CHECK(&r, ml_sem_open("/x", 0) == NULL && ML_ERRNO == ENOSYS, "sem_open");
     CHECK(&r, ml_getpriority(0, 0) == 0 && ml_setpriority(0, 0, 5) == -1 && ML_ERRNO == EACCES, "priorities");
     CHECK(&r, ml_posix_openpt(2) == -1 && ML_ERRNO == ENOENT && ml_ptsname(0) == NULL && ML_ERRNO == ENOTTY, "ptys");
+    check_mounts_statfs_auxv(&r);
     return r.failures;
 }
 
