@@ -11,5 +11,7 @@ int getgrgid_r(gid_t, struct group *, char *, size_t, struct group **);
 struct group *getgrent(void);
 void setgrent(void);
 void endgrent(void);
+/* Fails with EPERM: the only process cannot change its groups. */
+int initgroups(const char *, gid_t);
 __MINLIBC_END
 #endif

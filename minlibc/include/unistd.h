@@ -7,6 +7,8 @@ __MINLIBC_BEGIN
 #define _XOPEN_VERSION 700
 #define _POSIX_MONOTONIC_CLOCK 200809L
 #define _POSIX_CPUTIME 200809L
+/* The character that disables a terminal special character (Linux: NUL). */
+#define _POSIX_VDISABLE '\0'
 #define STDIN_FILENO 0
 #define STDOUT_FILENO 1
 #define STDERR_FILENO 2
