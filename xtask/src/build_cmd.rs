@@ -28,11 +28,19 @@ pub struct BuildArgs {
 /// What the build produced, for the stages and tests that follow.
 pub struct Built {
     pub platform_ghc: PlatformGhc,
-    /// The installed toolchain prefix (holds bin/halvm-ghc).
-    pub prefix: PathBuf,
+    /// The installed toolchain prefix (holds bin/halvm-ghc); `None` when
+    /// the build stopped before the cross compiler.
+    pub prefix: Option<PathBuf>,
 }
 
-pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs) -> Result<Built> {
+/// How far to build: everything, or only what host-side tests need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stages {
+    All,
+    BeforeCrossCompiler,
+}
+
+pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs, stages: Stages) -> Result<Built> {
     if !host::is_debian_12() {
         eprintln!(
             "warning: this is {}, not Debian 12; the pinned inputs come from Debian 12's archive",
@@ -56,10 +64,13 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs) -> Result<Built> {
     eprintln!("    minlibc:      {} and {}", libc.libminlibc.display(), libc.libm.display());
     test_images::build(sh, layout, &rts)?;
     crate::minlibc::build_boot_image(sh, layout, &rts, &libc)?;
+    if stages == Stages::BeforeCrossCompiler {
+        return Ok(Built { platform_ghc, prefix: None });
+    }
     // GHC's configure and build see the target's C world through this
     // sysroot; the installed prefix gets the same layout.
     let sysroot = target_sysroot::assemble(sh, layout, &layout.build.join("sysroot"), &rts, &libc)?;
     let ghc = ghc_build::ensure(sh, layout, &source, &platform_ghc, &sysroot)?;
     prefix::install(sh, layout, &ghc, &rts, &libc)?;
-    Ok(Built { platform_ghc, prefix: layout.prefix() })
+    Ok(Built { platform_ghc, prefix: Some(layout.prefix()) })
 }

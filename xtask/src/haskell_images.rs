@@ -23,7 +23,8 @@ pub fn images_dir(layout: &Layout) -> PathBuf {
 /// Builds the programs (if needed) and runs the halvm-ghc-tests target
 /// `target` (qemu or xen) against them.
 pub fn run_lane(sh: &Shell, layout: &Layout, built: &Built, target: &str, serial: bool) -> Result<()> {
-    let images = build(sh, layout, &built.prefix, &built.platform_ghc)?;
+    let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
+    let images = build(sh, layout, prefix, &built.platform_ghc)?;
     let _env = sh.push_env("HALVM_HASKELL_IMAGES", &images);
     let mut args = vec!["test", "--package", "halvm-ghc-tests", "--test", target];
     if serial {

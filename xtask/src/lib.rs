@@ -4,6 +4,7 @@
 pub mod atomic_dir;
 pub mod build_cmd;
 pub mod cache;
+pub mod cargo;
 pub mod doctor;
 pub mod fetch;
 pub mod ghc_build;

@@ -48,7 +48,7 @@ fn main() -> Result<()> {
     let layout = Layout::from_env()?;
     match cli.command {
         Command::Build(args) => {
-            build_cmd::run(&sh, &layout, &args)?;
+            build_cmd::run(&sh, &layout, &args, build_cmd::Stages::All)?;
             println!("toolchain prefix: {}", layout.prefix().display());
         }
         Command::Test(args) => test_cmd::run(&sh, &layout, &args)?,

@@ -229,7 +229,7 @@ fn archive(sh: &Shell, out: &Path, objects: &[PathBuf]) -> Result<()> {
 
 /// The Rust libm crate as a static library with the C names.
 fn build_rust_libm(sh: &Shell, layout: &Layout, out: &Path) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo = crate::cargo::binary();
     let target_dir = minlibc_dir(layout).join("cargo");
     let manifest = layout.repo.join("Cargo.toml");
     // panic=abort: a unikernel cannot unwind; static relocations: images

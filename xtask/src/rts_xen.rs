@@ -35,7 +35,7 @@ fn target_dir(layout: &Layout) -> PathBuf {
 }
 
 fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+    crate::cargo::binary()
 }
 
 /// Builds rts-xen (cargo skips the work when nothing changed).

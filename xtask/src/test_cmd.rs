@@ -8,7 +8,7 @@
 use anyhow::{bail, Result};
 use xshell::{cmd, Shell};
 
-use crate::build_cmd::{self, BuildArgs, Built};
+use crate::build_cmd::{self, BuildArgs, Built, Stages};
 use crate::layout::Layout;
 use crate::{haskell_images, rts_xen, test_images};
 
@@ -52,7 +52,9 @@ enum Outcome {
 }
 
 pub fn run(sh: &Shell, layout: &Layout, args: &TestArgs) -> Result<()> {
-    let built = build_cmd::run(sh, layout, &args.build)?;
+    // The unit lane tests host-side code only: it does not wait for GHC.
+    let stages = if args.lane == LaneChoice::Unit { Stages::BeforeCrossCompiler } else { Stages::All };
+    let built = build_cmd::run(sh, layout, &args.build, stages)?;
     let selected: Vec<&Lane> = LANES
         .iter()
         .filter(|lane| args.lane == LaneChoice::All || format!("{:?}", args.lane).eq_ignore_ascii_case(lane.name))
@@ -97,7 +99,7 @@ pub fn run(sh: &Shell, layout: &Layout, args: &TestArgs) -> Result<()> {
 
 /// Runs `cargo` (the one that runs xtask) with the build directory passed on.
 pub fn cargo(sh: &Shell, layout: &Layout, args: &[&str]) -> Result<()> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo = crate::cargo::binary();
     cmd!(sh, "{cargo} {args...}")
         .env("HALVM_BUILD_DIR", &layout.build)
         .run()?;
