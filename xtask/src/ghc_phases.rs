@@ -37,7 +37,9 @@ impl GhcPhases {
 /// What a make output line is working on, from the stage-1 compiler's
 /// `-this-unit-id` or the path of the file being built.
 fn classify(line: &str) -> Option<String> {
-    let stage1 = line.contains("inplace/bin/ghc-stage1");
+    // Only compilations (-c) count: make first asks the compiler for every
+    // library's dependencies (-M) long before it builds them.
+    let stage1 = line.contains("inplace/bin/ghc-stage1") && line.contains(" -c ");
     if stage1 {
         if let Some(unit) = word_after(line, "-this-unit-id ") {
             // base-4.15.1.0 -> base; ghc-prim-0.7.0 -> ghc-prim
@@ -79,6 +81,7 @@ mod tests {
             r#""/usr/bin/ghc" -H32m -O -c libraries/Cabal/Cabal/Distribution/Simple.hs -o bootstrapping/Distribution/Simple.o"#,
             r#""/usr/bin/ghc" -O2 -c compiler/GHC/Core.hs -o compiler/stage1/build/GHC/Core.o"#,
             r#""inplace/bin/ghc-stage1" -O -this-unit-id rts -c rts/Schedule.c -o rts/dist/build/Schedule.o"#,
+            r#""inplace/bin/ghc-stage1" -M -this-unit-id text-1.2.5.0 -dep-makefile libraries/text/dist-install/build/.depend"#,
             r#""inplace/bin/ghc-stage1" -O -this-unit-id ghc-prim-0.7.0 -c libraries/ghc-prim/GHC/Types.hs"#,
             r#""inplace/bin/ghc-stage1" -O -this-unit-id ghc-prim-0.7.0 -c libraries/ghc-prim/GHC/Classes.hs"#,
             r#""inplace/bin/ghc-stage1" -O -this-unit-id base-4.15.1.0 -c libraries/base/GHC/Base.hs"#,
@@ -91,6 +94,7 @@ mod tests {
                 Some("stage-0 tools (ghc-cabal, boot libraries)".to_string()),
                 Some("stage-1 compiler".to_string()),
                 Some("runtime system".to_string()),
+                None,
                 Some(format!("libraries 1/{}: ghc-prim", STAGE1_LIBRARIES.len())),
                 None,
                 Some(format!("libraries 2/{}: base", STAGE1_LIBRARIES.len())),
