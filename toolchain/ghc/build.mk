@@ -4,6 +4,10 @@
 
 # Stage 1 only: a compiler that runs on the build machine and targets halvm.
 Stage1Only           = YES
+# ...and skip compiler/stage2, the `ghc` package built for the target: a
+# Stage1Only build compiles it but never installs it (mk/config.mk.in, Note
+# [Stage1Only vs stage=1]); it is the largest library of the build.
+stage                = 1
 
 # Native code generator (9.0.2 accepts only LLVM 9..12; Debian 12 has 14).
 # -fasm is the default for x86_64, stated for clarity.
