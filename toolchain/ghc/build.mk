@@ -34,3 +34,16 @@ BUILD_MAN            = NO
 
 # No terminfo (haskeline and ghc-pkg without it; no curses on the target).
 WITH_TERMINFO        = NO
+
+# Programs GHC's make build would also link for the target: as halvm images
+# they cannot run on the build machine and are useless in a unikernel, and
+# each link needs every libc function they reference. The host-built
+# hsc2hs, ghc-pkg, unlit and hp2ps (stage 0) are what gets installed.
+utils/ghc-cabal_dist-install_NOT_NEEDED    = YES
+utils/hsc2hs_dist-install_NOT_NEEDED       = YES
+utils/hpc_dist-install_NOT_NEEDED          = YES
+utils/runghc_dist-install_NOT_NEEDED       = YES
+utils/hp2ps_dist-install_NOT_NEEDED        = YES
+utils/unlit_dist-install_NOT_NEEDED        = YES
+utils/compare_sizes_dist-install_NOT_NEEDED = YES
+utils/iserv_stage2_NOT_NEEDED              = YES
