@@ -90,7 +90,7 @@ fn boot_tests(sh: &Shell, layout: &Layout, targets: &[&str], serial: bool) -> Re
 /// Checks the images' format, then boots every image directly under QEMU:
 /// TCG always, KVM too when a probe boot shows it works on this machine.
 pub fn run_qemu_lane(sh: &Shell, layout: &Layout) -> Result<()> {
-    let mut targets = vec!["image_format", "qemu_tcg"];
+    let mut targets = vec!["image_format", "qemu_tcg", "boot_image_script"];
     match halvm_bootkit::kvm_works(&images_dir(layout).join("basic")) {
         Ok(()) => targets.push("qemu_kvm"),
         Err(why) => eprintln!("    qemu lane: KVM boots SKIPPED: {why}"),
