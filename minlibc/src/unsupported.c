@@ -267,6 +267,11 @@ int setgroups(size_t n, const gid_t *g) { (void)g; return set_id(n != 0); }
 int nice(int inc) { (void)inc; MINLIBC_FAIL(EPERM, -1); }
 int initgroups(const char *user, gid_t g) { (void)user; (void)g; MINLIBC_FAIL(EPERM, -1); }
 
+/* Nothing can deliver SIGALRM: alarm() cannot schedule one. alarm has no
+ * failure return, so it reports "no earlier alarm" (0) and sets ENOSYS for
+ * callers that look. (unix's System.Posix.Signals.scheduleAlarm needs it.) */
+unsigned int alarm(unsigned int seconds) { (void)seconds; MINLIBC_FAIL(ENOSYS, 0); }
+
 /* The only process runs at the default priority, which cannot change. */
 int getpriority(int which, id_t who)
 {

@@ -101,6 +101,7 @@ int ml_getpriority(int, unsigned), ml_setpriority(int, unsigned, int), ml_posix_
 char *ml_ptsname(int);
 int ml_statfs(const char *, struct statfs *), ml_fstatfs(int, struct statfs *);
 unsigned long ml_getauxval(unsigned long);
+unsigned int ml_alarm(unsigned int);
 FILE *ml_setmntent(const char *, const char *);
 struct mntent *ml_getmntent(void *);
 struct mntent *ml_getmntent_r(void *, struct mntent *, char *, int);
@@ -122,6 +123,8 @@ static void check_mounts_statfs_auxv(struct report *r)
     CHECK(r, ml_fstatfs(7, &sfs) == -1 && ML_ERRNO == EBADF, "fstatfs of a closed descriptor: errno %d", ML_ERRNO);
     ML_ERRNO = 0;
     CHECK(r, ml_getauxval(AT_PAGESZ) == 0 && ML_ERRNO == ENOENT, "getauxval(AT_PAGESZ): errno %d", ML_ERRNO);
+    ML_ERRNO = 0;
+    CHECK(r, ml_alarm(5) == 0 && ML_ERRNO == ENOSYS, "alarm: errno %d", ML_ERRNO);
     ML_ERRNO = 0;
     CHECK(r, ml_setmntent("/proc/mounts", "r") == NULL && ML_ERRNO == ENOENT, "setmntent: errno %d", ML_ERRNO);
     ML_ERRNO = 0;

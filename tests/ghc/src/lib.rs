@@ -63,15 +63,38 @@ pub fn expected(program: &Program) -> Expected {
     Expected { lines: text.lines().map(String::from).collect(), status: status as u8 }
 }
 
-/// The guest's own console lines: without the hypervisor's log lines and
-/// without rts-xen's final status line.
-pub fn guest_lines(out: &Outcome) -> Vec<String> {
-    out.console
-        .lines
-        .iter()
-        .map(|l| l.text.clone())
-        .filter(|t| !t.starts_with("(XEN)") && !t.starts_with(bootkit::EXIT_LINE_PREFIX))
-        .collect()
+/// The last thing QEMU's firmware prints before it jumps to the kernel. An
+/// image booted directly continues on the same line; Xen starts its log on
+/// a new one after printing one more dot.
+const FIRMWARE_DONE: &str = "Booting from ROM..";
+
+/// The guest's own console lines: without the firmware's and hypervisor's
+/// messages, and up to rts-xen's final status line.
+pub fn guest_lines(machine: &Machine, out: &Outcome) -> Vec<String> {
+    let under_xen = matches!(machine, Machine::XenInQemu { .. });
+    let texts: Vec<&str> = out.console.lines.iter().map(|l| l.text.as_str()).collect();
+    let mut lines: Vec<String> = Vec::new();
+    let start = texts.iter().position(|t| t.contains(FIRMWARE_DONE));
+    for (i, text) in texts.iter().enumerate() {
+        let text = match start {
+            Some(s) if i < s => continue,
+            Some(s) if i == s => {
+                let rest = &text[text.find(FIRMWARE_DONE).unwrap() + FIRMWARE_DONE.len()..];
+                if rest.is_empty() || under_xen {
+                    continue;
+                }
+                rest
+            }
+            _ => text,
+        };
+        if text.starts_with(bootkit::EXIT_LINE_PREFIX) {
+            break; // rts-xen's last words, and anything racing the exit
+        }
+        if !text.starts_with("(XEN)") {
+            lines.push(text.to_string());
+        }
+    }
+    lines
 }
 
 pub fn boot(machine: &Machine, program: &Program) -> Outcome {
@@ -89,7 +112,7 @@ pub fn boot(machine: &Machine, program: &Program) -> Outcome {
 pub fn run_and_compare(machine: &Machine, program: &Program) -> Outcome {
     let want = expected(program);
     let out = boot(machine, program);
-    let got = guest_lines(&out);
+    let got = guest_lines(machine, &out);
     if got != want.lines {
         out.fail(&format!(
             "console output differs from the platform GHC's build on Linux\n---- expected:\n{}\n---- got:\n{}",
