@@ -150,21 +150,28 @@ fn install(sh: &Shell, tree: &Path, sysroot: &Sysroot, log: &Path, out: &Path) -
             .with_context(|| format!("make install did not create {part}/"))?;
     }
     std::fs::remove_dir_all(&staging)?;
+    make_relocatable(sh, out, INSTALL_PLACEHOLDER)
+}
+
+/// Rewrites a GHC installed with `--prefix=old_prefix`, now at `out`, so
+/// that it names no absolute path of its own: package descriptions use
+/// `${pkgroot}`, scripts find their prefix from their own location.
+pub fn make_relocatable(sh: &Shell, out: &Path, old_prefix: &str) -> Result<()> {
     let libdir_name = format!("{TARGET}-ghc-9.0.2");
     let libdir = out.join("lib").join(&libdir_name);
-    let old_libdir = format!("{INSTALL_PLACEHOLDER}/lib/{libdir_name}");
+    let old_libdir = format!("{old_prefix}/lib/{libdir_name}");
     relocate::package_db(
         sh,
         &libdir.join("package.conf.d"),
         &libdir.join("bin/ghc-pkg"),
-        &[(&old_libdir, "${pkgroot}"), (INSTALL_PLACEHOLDER, "${pkgroot}/../..")],
+        &[(&old_libdir, "${pkgroot}"), (old_prefix, "${pkgroot}/../..")],
     )?;
     for entry in std::fs::read_dir(out.join("bin"))? {
         let entry = entry?;
         if entry.file_type()?.is_file() {
             let text = std::fs::read_to_string(entry.path())?;
-            std::fs::write(entry.path(), relocate::script(&text, INSTALL_PLACEHOLDER))?;
+            std::fs::write(entry.path(), relocate::script(&text, old_prefix))?;
         }
     }
-    relocate::check_nothing_mentions(out, INSTALL_PLACEHOLDER)
+    relocate::check_nothing_mentions(out, old_prefix)
 }

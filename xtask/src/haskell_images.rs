@@ -25,8 +25,12 @@ pub fn images_dir(layout: &Layout) -> PathBuf {
 pub fn run_lane(sh: &Shell, layout: &Layout, built: &Built, target: &str, serial: bool) -> Result<()> {
     let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
     let images = build(sh, layout, prefix, &built.platform_ghc)?;
-    let _env = sh.push_env("HALVM_HASKELL_IMAGES", &images);
+    let _images = sh.push_env("HALVM_HASKELL_IMAGES", &images);
+    let _prefix = sh.push_env("HALVM_PREFIX", prefix);
     let mut args = vec!["test", "--package", "halvm-ghc-tests", "--test", target];
+    if target == "qemu" {
+        args.extend(["--test", "relocatable"]);
+    }
     if serial {
         args.extend(["--", "--test-threads=1"]);
     }
