@@ -54,10 +54,7 @@ pub fn halvm_ghc(prefix: &Path) -> PathBuf {
 fn install_file(from: &Path, to: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
-    if std::fs::read(to).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
-    std::fs::write(to, bytes)?;
+    target_sysroot::write_if_changed(to, &bytes)?;
     std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755))?;
     Ok(())
 }

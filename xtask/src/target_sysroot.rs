@@ -152,7 +152,8 @@ fn sync_file(src: &Path, dest: &Path) -> Result<()> {
     write_if_changed(dest, &bytes)
 }
 
-fn write_if_changed(dest: &Path, bytes: &[u8]) -> Result<()> {
+/// Writes `bytes` unless `dest` already holds them (keeping its timestamp).
+pub fn write_if_changed(dest: &Path, bytes: &[u8]) -> Result<()> {
     if std::fs::read(dest).is_ok_and(|old| old == bytes) {
         return Ok(());
     }
