@@ -69,9 +69,12 @@ fn input_key(layout: &Layout, source: &Path, ghc: &PlatformGhc, sysroot: &Sysroo
     key.text("procedure", PROCEDURE_VERSION)
         .text("source", &atomic_dir::completed_key(source).context("the GHC source tree is not complete")?)
         .text("platform ghc", &ghc.version(sh)?)
-        .text("target", TARGET)
-        .tree(repo, &repo.join("toolchain/ghc"))?
-        .tree(&sysroot.root, &sysroot.include_dir())?;
+        .text("target", TARGET);
+    // What GHC's build reads from toolchain/ghc (its README is not an input).
+    for part in ["patches", "rts-halvm", "bin"] {
+        key.tree(repo, &repo.join("toolchain/ghc").join(part))?;
+    }
+    key.file(repo, &repo.join("toolchain/ghc/build.mk"))?.tree(&sysroot.root, &sysroot.include_dir())?;
     Ok(key.finish())
 }
 
