@@ -22,6 +22,9 @@ use crate::rts_xen::RtsXen;
 use crate::target_sysroot::{self, Sysroot};
 use crate::{atomic_dir, progress::Step};
 
+/// Installed by GHC but useless without a target interpreter.
+const INTERPRETER_TOOLS: &[&str] = &["ghci", "runghc", "runhaskell"];
+
 /// The user-facing tools, from toolchain/bin.
 const TOOLS: &[&str] = &["halvm-ghc", "halvm-ghc-pkg"];
 
@@ -33,6 +36,15 @@ pub fn install(sh: &Shell, layout: &Layout, ghc: &InstalledGhc, rts: &RtsXen, li
             for part in ["bin", "lib"] {
                 let from = ghc.root.join(part);
                 cmd!(sh, "cp -a {from} {out}").quiet().run().context("copying the cached cross compiler")?;
+            }
+            // GHCi and runghc need an interpreter for the target, which a
+            // stage-1 cross compiler does not have: leave their scripts out.
+            for entry in std::fs::read_dir(out.join("bin"))? {
+                let path = entry?.path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                if INTERPRETER_TOOLS.iter().any(|t| name.starts_with(&format!("{}-{t}", target_sysroot::TARGET))) {
+                    std::fs::remove_file(&path)?;
+                }
             }
             Ok(())
         })?;
