@@ -57,6 +57,7 @@ pub fn build(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &Platform
     programs.sort();
     let step = Step::start(&format!("building {} Haskell test programs (halvm-ghc and the platform GHC)", programs.len()));
     let host_ghc = platform_ghc.ghc();
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     for source in &programs {
         let name = source.file_stem().unwrap().to_string_lossy().into_owned();
         let image = out.join(format!("{name}.xen"));
