@@ -69,6 +69,7 @@ pub fn build(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &Platform
                 .with_context(|| format!("halvm-ghc could not build {}", source.display()))?;
         }
         let host_dir = out.join("host").join(&name);
+        std::fs::create_dir_all(&host_dir)?;
         let host = host_dir.join("halvm");
         if stale(&host, &[source])? {
             let objects = host_dir.join("obj");
