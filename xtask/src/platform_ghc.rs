@@ -30,7 +30,7 @@ pub enum Choice {
 
 #[derive(Debug, Clone)]
 pub struct PlatformGhc {
-    /// Directory holding `ghc`, `ghc-pkg`, `hsc2hs`, `runghc`.
+    /// Directory holding `ghc` and `ghc-pkg` (and `hsc2hs`, `runghc`).
     pub bin: PathBuf,
     pub private: bool,
 }
@@ -42,8 +42,11 @@ impl PlatformGhc {
     pub fn ghc_pkg(&self) -> PathBuf {
         self.bin.join("ghc-pkg")
     }
-    pub fn hsc2hs(&self) -> PathBuf {
-        self.bin.join("hsc2hs")
+
+    /// GHC's library directory, as `ghc --print-libdir` reports it.
+    pub fn libdir(&self, sh: &Shell) -> Result<PathBuf> {
+        let ghc = self.ghc();
+        Ok(cmd!(sh, "{ghc} --print-libdir").quiet().read()?.into())
     }
 
     /// `ghc --numeric-version`.
@@ -51,11 +54,6 @@ impl PlatformGhc {
         numeric_version(sh, &self.ghc())
     }
 
-    /// GHC's library directory, as `ghc --print-libdir` reports it.
-    pub fn libdir(&self, sh: &Shell) -> Result<PathBuf> {
-        let ghc = self.ghc();
-        Ok(cmd!(sh, "{ghc} --print-libdir").quiet().read()?.into())
-    }
 }
 
 pub fn ensure(sh: &Shell, layout: &Layout, manifest: &Manifest, choice: Choice) -> Result<PlatformGhc> {

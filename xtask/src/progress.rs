@@ -13,12 +13,8 @@ impl Step {
         Step { name: name.to_string(), started: Instant::now() }
     }
 
-    pub fn elapsed(&self) -> String {
-        format_duration(self.started.elapsed().as_secs_f64())
-    }
-
     pub fn done(self) {
-        eprintln!("    {} done in {}", self.name, self.elapsed());
+        eprintln!("    {} done in {}", self.name, format_duration(self.started.elapsed().as_secs_f64()));
     }
 }
 
