@@ -182,5 +182,7 @@ int getopt(int, char *const[], const char *);
 void *sbrk(long);
 int brk(void *);
 long syscall(long, ...);
+/* Up to 256 bytes from the CPU's RDSEED/RDRAND (see <sys/random.h>). */
+int getentropy(void *, size_t);
 __MINLIBC_END
 #endif

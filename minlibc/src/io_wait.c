@@ -1,23 +1,30 @@
 /*
- * poll and select over the console descriptors: 0 is readable when console
- * input is pending, 1 and 2 are always writable. Waiting halts the CPU
+ * poll and select over the descriptors of fd.c: the console's 0 is
+ * readable when console input is pending, 1 and 2 are always writable; a
+ * random device descriptor is always readable. Waiting halts the CPU
  * until input or the timeout (the GHC runtime's awaitEvent and threadDelay
  * land here in the non-threaded RTS).
  */
 #include "internal.h"
 #include "console_fd.h"
+#include "fd.h"
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/select.h>
 #include <sys/ioctl.h>
 #include <string.h>
 #include <time.h>
 
-static int readable(int fd) { return fd == 0 && __minlibc_console_pending() > 0; }
+static int readable(int fd)
+{
+    struct open_file *f = __minlibc_fd(fd);
+    return f && (f->flags & O_ACCMODE) != O_WRONLY && f->dev->readable();
+}
 
 static int writable(int fd)
 {
-    struct console_fd *f = __minlibc_console_fd(fd);
-    return f && (f->flags & 3) != 0;
+    struct open_file *f = __minlibc_fd(fd);
+    return f && (f->flags & O_ACCMODE) != O_RDONLY;
 }
 
 static int poll_once(struct pollfd *fds, nfds_t n)
@@ -28,7 +35,7 @@ static int poll_once(struct pollfd *fds, nfds_t n)
         p->revents = 0;
         if (p->fd < 0)
             continue;
-        if (!__minlibc_console_fd(p->fd)) {
+        if (!__minlibc_fd(p->fd)) {
             p->revents = POLLNVAL;
         } else {
             if ((p->events & (POLLIN | POLLRDNORM)) && readable(p->fd))
@@ -113,7 +120,7 @@ static int select_common(int n, fd_set *r, fd_set *w, fd_set *e, uint64_t deadli
     struct select_args a = { n, r, w, e, { { 0 } }, { { 0 } } };
     for (int fd = 0; fd < n; fd++) {
         int asked = (r && FD_ISSET(fd, r)) || (w && FD_ISSET(fd, w)) || (e && FD_ISSET(fd, e));
-        if (asked && !__minlibc_console_fd(fd))
+        if (asked && !__minlibc_fd(fd))
             MINLIBC_FAIL(EBADF, -1);
     }
     if (r) a.in_r = *r;
@@ -162,9 +169,11 @@ int ioctl(int fd, unsigned long req, ...)
     va_start(ap, req);
     void *arg = va_arg(ap, void *);
     va_end(ap);
-    if (!__minlibc_console_fd(fd))
+    struct open_file *f = __minlibc_fd(fd);
+    if (!f)
         MINLIBC_FAIL(EBADF, -1);
-    if (req == FIONREAD && fd == 0) {
+    /* console input: the bytes pending (stdin) */
+    if (req == FIONREAD && __minlibc_fd_is_console(fd) && (f->flags & O_ACCMODE) != O_WRONLY) {
         *(int *)arg = (int)__minlibc_console_pending();
         return 0;
     }

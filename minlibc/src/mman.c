@@ -8,7 +8,7 @@
  * ENOTSUP.
  */
 #include "internal.h"
-#include "console_fd.h"
+#include "fd.h"
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -56,7 +56,7 @@ void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
     if (len == 0 || (off & (HALVM_PAGE_SIZE - 1)))
         MINLIBC_FAIL(EINVAL, MAP_FAILED);
     if (!(flags & MAP_ANONYMOUS))
-        MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENODEV : EBADF, MAP_FAILED);
+        MINLIBC_FAIL(__minlibc_fd(fd) ? ENODEV : EBADF, MAP_FAILED);
     if ((flags & MAP_SHARED) || (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)))
         MINLIBC_FAIL(EINVAL, MAP_FAILED);
     if (len > SIZE_MAX - HALVM_PAGE_SIZE)
@@ -141,7 +141,7 @@ long sysconf(int name)
     case _SC_PHYS_PAGES: return (long)(halvm_memory_total() / HALVM_PAGE_SIZE);
     case _SC_AVPHYS_PAGES: return (long)(halvm_memory_free() / HALVM_PAGE_SIZE);
     case _SC_CLK_TCK: return 100;
-    case _SC_OPEN_MAX: return 3;
+    case _SC_OPEN_MAX: return MINLIBC_FD_MAX;
     case _SC_ARG_MAX: return ARG_MAX;
     case _SC_LINE_MAX: return LINE_MAX;
     case _SC_HOST_NAME_MAX: return HOST_NAME_MAX;
@@ -150,7 +150,7 @@ long sysconf(int name)
     case _SC_IOV_MAX: return IOV_MAX;
     case _SC_NGROUPS_MAX: return NGROUPS_MAX;
     case _SC_CHILD_MAX: return 1;
-    case _SC_STREAM_MAX: return 3;
+    case _SC_STREAM_MAX: return MINLIBC_FD_MAX;  /* every stream needs a descriptor */
     case _SC_VERSION: return 200809L;
     case _SC_MONOTONIC_CLOCK: return 200809L;
     case _SC_THREAD_KEYS_MAX: return PTHREAD_KEYS_MAX;
@@ -169,7 +169,7 @@ int getrlimit(int res, struct rlimit *rl)
 {
     switch (res) {
     case RLIMIT_NOFILE:
-        rl->rlim_cur = rl->rlim_max = 3;
+        rl->rlim_cur = rl->rlim_max = MINLIBC_FD_MAX;
         return 0;
     case RLIMIT_AS: case RLIMIT_DATA: case RLIMIT_RSS:
         rl->rlim_cur = rl->rlim_max = (rlim_t)halvm_memory_total();

@@ -1,41 +1,95 @@
 /*
- * Streams: stdin, stdout and stderr over the console descriptors.
- * stdout is line-buffered, stderr unbuffered, stdin buffered; exit()
- * flushes everything. No other stream can be opened (fopen fails, see
- * unsupported_fs.c), so the stream table is fixed.
+ * Streams: buffered reading and writing over descriptors. stdin, stdout
+ * and stderr are static, on the console descriptors 0, 1 and 2: stdout
+ * line-buffered, stderr unbuffered, stdin buffered. fopen and fdopen
+ * (stream_open.c) add streams on any descriptor, allocated with malloc.
+ * Every stream is on one list, which exit() flushes.
  */
 #include "internal.h"
-#include "console_fd.h"
+#include "fd.h"
+#include "stream.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <limits.h>
 
-struct __minlibc_file {
-    int fd;
-    int mode;           /* _IOFBF, _IOLBF, _IONBF */
-    int eof, err;
-    int ungot;          /* pushed-back character or EOF */
-    char *buf;
-    size_t size;        /* buffer capacity */
-    size_t pos;         /* write: bytes buffered; read: next byte */
-    size_t end;         /* read: bytes valid */
-    int reading;        /* buffer holds input */
-};
-
 static char out_buf[BUFSIZ], in_buf[BUFSIZ];
-static char err_byte[1];
 
 static struct __minlibc_file files[3] = {
-    { 0, _IOFBF, 0, 0, EOF, in_buf, sizeof in_buf, 0, 0, 1 },
-    { 1, _IOLBF, 0, 0, EOF, out_buf, sizeof out_buf, 0, 0, 0 },
-    { 2, _IONBF, 0, 0, EOF, err_byte, 0, 0, 0, 0 },
+    { .fd = 0, .can_read = 1, .mode = _IOFBF, .ungot = EOF, .buf = in_buf, .size = sizeof in_buf,
+      .own_buf = in_buf, .next = &files[1] },
+    { .fd = 1, .can_write = 1, .mode = _IOLBF, .ungot = EOF, .buf = out_buf, .size = sizeof out_buf,
+      .own_buf = out_buf, .next = &files[2] },
+    { .fd = 2, .can_write = 1, .mode = _IONBF, .ungot = EOF },
 };
 
 FILE *stdin = &files[0];
 FILE *stdout = &files[1];
 FILE *stderr = &files[2];
+
+/* Every stream: those of fopen/fdopen, newest first, then the console's
+ * three. */
+static FILE *streams = &files[0];
+
+FILE *__minlibc_stream_new(int fd, int can_read, int can_write)
+{
+    FILE *f = calloc(1, sizeof *f);
+    if (!f)
+        MINLIBC_FAIL(ENOMEM, NULL);
+    struct open_file *file = __minlibc_fd(fd);
+    f->fd = fd;
+    f->can_read = can_read;
+    f->can_write = can_write;
+    f->mode = file && file->dev->tty ? _IOLBF : _IOFBF;
+    f->ungot = EOF;
+    f->next = streams;
+    streams = f;
+    return f;
+}
+
+static int is_console_stream(FILE *f) { return f >= files && f < files + 3; }
+
+void __minlibc_stream_free(FILE *f)
+{
+    if (is_console_stream(f))
+        return;
+    for (FILE **p = &streams; *p; p = &(*p)->next) {
+        if (*p == f) {
+            *p = f->next;
+            break;
+        }
+    }
+    free(f->own_buf);
+    free(f);
+}
+
+void __minlibc_stream_reset(FILE *f)
+{
+    f->eof = f->err = 0;
+    f->ungot = EOF;
+    f->pos = f->end = 0;
+    f->reading = 0;
+}
+
+/* Gives the stream its buffer at first use: its own BUFSIZ bytes, or one
+ * byte when it is unbuffered. Without memory for a buffer the stream
+ * becomes unbuffered rather than failing (glibc does the same). */
+static void choose_buffer(FILE *f)
+{
+    if (f->buf)
+        return;
+    if (f->mode != _IONBF && !f->own_buf)
+        f->own_buf = malloc(BUFSIZ);
+    if (f->mode == _IONBF || !f->own_buf) {
+        f->mode = _IONBF;
+        f->buf = &f->one_byte;
+        f->size = 1;
+    } else {
+        f->buf = f->own_buf;
+        f->size = BUFSIZ;
+    }
+}
 
 static int write_all(FILE *f, const char *p, size_t n)
 {
@@ -51,26 +105,34 @@ static int write_all(FILE *f, const char *p, size_t n)
     return 0;
 }
 
-int fflush(FILE *f)
+/* Writes out the buffered output. */
+static int flush_output(FILE *f)
 {
-    if (!f)
-        return __minlibc_stdio_flush_all();
-    if (f->reading) {
-        /* discard read-ahead: the console cannot seek back */
-        f->pos = f->end = 0;
-        f->ungot = EOF;
-        return 0;
-    }
     size_t n = f->pos;
     f->pos = 0;
     return n ? write_all(f, f->buf, n) : 0;
 }
 
+int fflush(FILE *f)
+{
+    if (!f)
+        return __minlibc_stdio_flush_all();
+    if (f->reading) {
+        /* discard read-ahead: no device here can seek back */
+        f->pos = f->end = 0;
+        f->ungot = EOF;
+        f->reading = 0;
+        return 0;
+    }
+    return flush_output(f);
+}
+
+/* The output of every stream (input read ahead stays). */
 int __minlibc_stdio_flush_all(void)
 {
     int r = 0;
-    for (int i = 1; i < 3; i++)
-        if (fflush(&files[i]) == EOF)
+    for (FILE *f = streams; f; f = f->next)
+        if (!f->reading && flush_output(f) == EOF)
             r = EOF;
     return r;
 }
@@ -94,14 +156,16 @@ size_t fwrite(const void *ptr, size_t size, size_t nmemb, FILE *f)
     if (n == 0)
         return 0;
     const char *p = ptr;
-    if (f->reading || f->fd == 0) {
+    if (!f->can_write) {
         f->err = 1;
         errno = EBADF;
         return 0;
     }
-    if (f->mode == _IONBF || f->size == 0) {
+    if (f->reading)
+        fflush(f);  /* an update stream turning from reading to writing */
+    choose_buffer(f);
+    if (f->mode == _IONBF)
         return write_all(f, p, n) == 0 ? nmemb : 0;
-    }
     size_t done = 0;
     while (done < n) {
         size_t room = f->size - f->pos;
@@ -109,10 +173,10 @@ size_t fwrite(const void *ptr, size_t size, size_t nmemb, FILE *f)
         memcpy(f->buf + f->pos, p + done, k);
         f->pos += k;
         done += k;
-        if (f->pos == f->size && fflush(f) == EOF)
+        if (f->pos == f->size && flush_output(f) == EOF)
             return done / size;
     }
-    if (f->mode == _IOLBF && memchr(p, '\n', n) && fflush(f) == EOF)
+    if (f->mode == _IOLBF && memchr(p, '\n', n) && flush_output(f) == EOF)
         return 0;
     return nmemb;
 }
@@ -143,28 +207,49 @@ int puts(const char *s)
 
 /* ------------------------------------------------------------- input */
 
-static int fill(FILE *f)
+/* Gets the stream ready to read: 0, or EOF (error flag set, EBADF) when
+ * its mode does not allow reading. */
+static int start_reading(FILE *f)
 {
-    if (f->fd != 0) {
+    if (!f->can_read) {
         f->err = 1;
         errno = EBADF;
         return EOF;
     }
-    f->reading = 1;
-    /* Flush stdout first so prompts appear before we wait for input. */
-    fflush(stdout);
-    ssize_t r = read(f->fd, f->buf, f->size);
-    if (r < 0) {
-        f->err = 1;
-        return EOF;
+    if (!f->reading) {
+        /* an update stream turning from writing to reading */
+        if (flush_output(f) == EOF)
+            return EOF;
+        f->reading = 1;
+        f->pos = f->end = 0;
     }
-    if (r == 0) {
-        f->eof = 1;
-        return EOF;
-    }
-    f->pos = 0;
-    f->end = (size_t)r;
+    choose_buffer(f);
+    /* prompts appear before the program waits for console input */
+    if (__minlibc_fd_is_console(f->fd))
+        fflush(stdout);
     return 0;
+}
+
+/* One read(2) into `p`: its count, or 0 at end of file or on an error
+ * (the stream's flag set). */
+static size_t read_some(FILE *f, char *p, size_t n)
+{
+    ssize_t r = read(f->fd, p, n);
+    if (r < 0)
+        f->err = 1;
+    else if (r == 0)
+        f->eof = 1;
+    return r > 0 ? (size_t)r : 0;
+}
+
+/* Refills the empty buffer: 0, or EOF at end of file or on an error. */
+static int fill(FILE *f)
+{
+    if (start_reading(f) == EOF)
+        return EOF;
+    f->pos = 0;
+    f->end = read_some(f, f->buf, f->size);
+    return f->end ? 0 : EOF;
 }
 
 int fgetc(FILE *f)
@@ -174,7 +259,7 @@ int fgetc(FILE *f)
         f->ungot = EOF;
         return c;
     }
-    if (f->pos >= f->end && fill(f) == EOF)
+    if (!(f->reading && f->pos < f->end) && fill(f) == EOF)
         return EOF;
     return (unsigned char)f->buf[f->pos++];
 }
@@ -217,11 +302,32 @@ size_t fread(void *ptr, size_t size, size_t nmemb, FILE *f)
 {
     size_t n = total_bytes(f, size, nmemb), got = 0;
     char *p = ptr;
+    if (n && f->ungot != EOF) {
+        p[got++] = (char)f->ungot;
+        f->ungot = EOF;
+    }
     while (got < n) {
-        int c = fgetc(f);
-        if (c == EOF)
+        if (f->reading && f->pos < f->end) {
+            size_t k = f->end - f->pos < n - got ? f->end - f->pos : n - got;
+            memcpy(p + got, f->buf + f->pos, k);
+            f->pos += k;
+            got += k;
+            continue;
+        }
+        if (start_reading(f) == EOF)
             break;
-        p[got++] = (char)c;
+        size_t k;
+        if (n - got >= f->size) {
+            /* as much as the buffer holds or more: straight into the
+             * caller's memory (an unbuffered stream always) */
+            k = read_some(f, p + got, n - got);
+            got += k;
+        } else {
+            k = f->end = read_some(f, f->buf, f->size);
+            f->pos = 0;
+        }
+        if (k == 0)
+            break;
     }
     return got / size;
 }
@@ -266,14 +372,11 @@ int setvbuf(FILE *f, char *buf, int mode, size_t size)
         MINLIBC_FAIL(EINVAL, -1);
     fflush(f);
     f->mode = mode;
-    if (mode == _IONBF && f->fd != 0) {
-        f->size = 0;
-    } else if (buf && size) {
+    if (mode != _IONBF && buf && size) {
         f->buf = buf;
         f->size = size;
-    } else if (f->size == 0) {
-        f->buf = f->fd == 0 ? in_buf : out_buf;
-        f->size = BUFSIZ;
+    } else {
+        f->buf = NULL;  /* choose_buffer decides at the next use */
     }
     return 0;
 }
@@ -287,14 +390,6 @@ int fileno(FILE *f) { return f->fd; }
 void flockfile(FILE *f) { (void)f; }
 void funlockfile(FILE *f) { (void)f; }
 int ftrylockfile(FILE *f) { (void)f; return 0; }
-
-int fclose(FILE *f)
-{
-    int r = fflush(f);
-    if (close(f->fd) < 0)
-        r = EOF;
-    return r;
-}
 
 int fseek(FILE *f, long off, int whence)
 {

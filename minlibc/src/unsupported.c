@@ -3,15 +3,16 @@
  * sockets, dynamic loading, regular expressions. Each function keeps its
  * Linux prototype and fails the documented way with the errno a Linux
  * program would get in the closest real situation:
- *   files and directories: ENOENT (nothing exists), creating: EROFS;
+ *   files and directories: ENOENT (nothing exists but the device files
+ *   of fd.c, /dev/urandom and /dev/random), creating: EROFS;
  *   fork/exec and friends: ENOSYS; waiting for children: ECHILD;
  *   sockets: EAFNOSUPPORT for socket(), ENOTSOCK/EBADF for descriptors;
- *   descriptor duplication: EMFILE (only 0, 1, 2 can exist);
+ *   pipes: EMFILE (only open() and the dup family make descriptors);
  *   dlopen: NULL with a dlerror() message; regcomp: REG_ESPACE.
  * The process identity is fixed: pid 1, uid/gid 0.
  */
 #include "internal.h"
-#include "console_fd.h"
+#include "fd.h"
 #include <unistd.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -47,31 +48,24 @@
  * one at all. */
 static int open_errno(int flags) { return (flags & O_CREAT) ? EROFS : ENOENT; }
 
-int open(const char *path, int flags, ...) { (void)path; MINLIBC_FAIL(open_errno(flags), -1); }
-int openat(int dirfd, const char *path, int flags, ...) { (void)dirfd; (void)path; MINLIBC_FAIL(open_errno(flags), -1); }
-int creat(const char *path, mode_t m) { (void)path; (void)m; MINLIBC_FAIL(EROFS, -1); }
-
-FILE *fopen(const char *restrict path, const char *restrict mode)
+int open(const char *path, int flags, ...)
 {
-    (void)path;
-    MINLIBC_FAIL(mode[0] == 'r' && !strchr(mode, '+') ? ENOENT : EROFS, NULL);
+    const struct fd_device *dev = __minlibc_device_file(path);
+    if (dev)
+        return __minlibc_open_device(dev, flags);
+    MINLIBC_FAIL(open_errno(flags), -1);
 }
 
-FILE *freopen(const char *restrict path, const char *restrict mode, FILE *restrict f)
+/* Absolute paths ignore dirfd (POSIX); relative ones find nothing. */
+int openat(int dirfd, const char *path, int flags, ...)
 {
-    (void)f;
-    return fopen(path, mode);
+    (void)dirfd;
+    return open(path, flags);
 }
 
-FILE *fdopen(int fd, const char *mode)
-{
-    (void)mode;
-    if (!__minlibc_console_fd(fd))
-        MINLIBC_FAIL(EBADF, NULL);
-    /* the console descriptors already have their streams */
-    return fd == 0 ? stdin : fd == 1 ? stdout : stderr;
-}
+int creat(const char *path, mode_t m) { (void)m; return open(path, O_CREAT | O_WRONLY | O_TRUNC); }
 
+/* fopen, fdopen, freopen: stream_open.c */
 FILE *tmpfile(void) { MINLIBC_FAIL(EROFS, NULL); }
 FILE *fmemopen(void *restrict b, size_t n, const char *restrict m) { (void)b; (void)n; (void)m; MINLIBC_FAIL(ENOSYS, NULL); }
 FILE *popen(const char *cmd, const char *mode) { (void)cmd; (void)mode; MINLIBC_FAIL(ENOSYS, NULL); }
@@ -80,8 +74,16 @@ char *tmpnam(char *s) { (void)s; MINLIBC_FAIL(EROFS, NULL); }
 int remove(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
 int rename(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(ENOENT, -1); }
 
-int stat(const char *restrict p, struct stat *restrict st) { (void)p; (void)st; MINLIBC_FAIL(ENOENT, -1); }
-int lstat(const char *restrict p, struct stat *restrict st) { (void)p; (void)st; MINLIBC_FAIL(ENOENT, -1); }
+int stat(const char *restrict p, struct stat *restrict st)
+{
+    const struct fd_device *dev = __minlibc_device_file(p);
+    if (!dev)
+        MINLIBC_FAIL(ENOENT, -1);
+    __minlibc_device_stat(dev, st);
+    return 0;
+}
+
+int lstat(const char *restrict p, struct stat *restrict st) { return stat(p, st); }  /* no symbolic links */
 /* glibc's large-file names, for objects compiled against glibc's headers
  * (the platform GHC's libraries): struct stat64 is struct stat on x86_64.
  * minlibc's headers do not declare them. */
@@ -92,13 +94,20 @@ int fstatat(int dirfd, const char *restrict p, struct stat *restrict st, int fla
 {
     if (flags & AT_EMPTY_PATH && p && !*p)
         return fstat(dirfd, st);
-    MINLIBC_FAIL(ENOENT, -1);
+    return stat(p, st);
 }
 
-int access(const char *p, int mode) { (void)p; (void)mode; MINLIBC_FAIL(ENOENT, -1); }
-int faccessat(int d, const char *p, int m, int f) { (void)d; (void)p; (void)m; (void)f; MINLIBC_FAIL(ENOENT, -1); }
+int access(const char *p, int mode)
+{
+    const struct fd_device *dev = __minlibc_device_file(p);
+    if (!dev)
+        MINLIBC_FAIL(ENOENT, -1);
+    return __minlibc_device_access(dev, mode);
+}
+
+int faccessat(int d, const char *p, int m, int f) { (void)d; (void)f; return access(p, m); }
 int chdir(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
-int fchdir(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTDIR : EBADF, -1); }
+int fchdir(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? ENOTDIR : EBADF, -1); }
 char *getcwd(char *b, size_t n) { (void)b; (void)n; MINLIBC_FAIL(ENOENT, NULL); }
 int mkdir(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
 int mkdirat(int d, const char *p, mode_t m) { (void)d; (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
@@ -109,13 +118,13 @@ int link(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(ENOENT, 
 int symlink(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(EROFS, -1); }
 ssize_t readlink(const char *restrict p, char *restrict b, size_t n) { (void)p; (void)b; (void)n; MINLIBC_FAIL(ENOENT, -1); }
 int chmod(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(ENOENT, -1); }
-int fchmod(int fd, mode_t m) { (void)m; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EPERM : EBADF, -1); }
+int fchmod(int fd, mode_t m) { (void)m; MINLIBC_FAIL(__minlibc_fd(fd) ? EPERM : EBADF, -1); }
 int chown(const char *p, uid_t u, gid_t g) { (void)p; (void)u; (void)g; MINLIBC_FAIL(ENOENT, -1); }
 int lchown(const char *p, uid_t u, gid_t g) { (void)p; (void)u; (void)g; MINLIBC_FAIL(ENOENT, -1); }
-int fchown(int fd, uid_t u, gid_t g) { (void)u; (void)g; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EPERM : EBADF, -1); }
+int fchown(int fd, uid_t u, gid_t g) { (void)u; (void)g; MINLIBC_FAIL(__minlibc_fd(fd) ? EPERM : EBADF, -1); }
 int truncate(const char *p, off_t l) { (void)p; (void)l; MINLIBC_FAIL(ENOENT, -1); }
-int ftruncate(int fd, off_t l) { (void)l; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
-int fsync(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
+int ftruncate(int fd, off_t l) { (void)l; MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
+int fsync(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
 int fdatasync(int fd) { return fsync(fd); }
 void sync(void) { }
 int mkfifo(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
@@ -123,19 +132,19 @@ int mknod(const char *p, mode_t m, dev_t d) { (void)p; (void)m; (void)d; MINLIBC
 int utime(const char *p, const struct utimbuf *t) { (void)p; (void)t; MINLIBC_FAIL(ENOENT, -1); }
 int utimes(const char *p, const struct timeval t[2]) { (void)p; (void)t; MINLIBC_FAIL(ENOENT, -1); }
 int lutimes(const char *p, const struct timeval t[2]) { (void)p; (void)t; MINLIBC_FAIL(ENOENT, -1); }
-int futimes(int fd, const struct timeval t[2]) { (void)t; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EPERM : EBADF, -1); }
+int futimes(int fd, const struct timeval t[2]) { (void)t; MINLIBC_FAIL(__minlibc_fd(fd) ? EPERM : EBADF, -1); }
 int utimensat(int d, const char *p, const struct timespec t[2], int f) { (void)d; (void)p; (void)t; (void)f; MINLIBC_FAIL(ENOENT, -1); }
-int futimens(int fd, const struct timespec t[2]) { (void)t; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EPERM : EBADF, -1); }
+int futimens(int fd, const struct timespec t[2]) { (void)t; MINLIBC_FAIL(__minlibc_fd(fd) ? EPERM : EBADF, -1); }
 char *realpath(const char *restrict p, char *restrict r) { (void)p; (void)r; MINLIBC_FAIL(ENOENT, NULL); }
 int mkstemp(char *t) { (void)t; MINLIBC_FAIL(EROFS, -1); }
 int mkstemps(char *t, int s) { (void)t; (void)s; MINLIBC_FAIL(EROFS, -1); }
 char *mkdtemp(char *t) { (void)t; MINLIBC_FAIL(EROFS, NULL); }
 long pathconf(const char *p, int n) { (void)p; (void)n; MINLIBC_FAIL(ENOENT, -1); }
-long fpathconf(int fd, int n) { (void)n; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
+long fpathconf(int fd, int n) { (void)n; MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
 int statvfs(const char *restrict p, struct statvfs *restrict s) { (void)p; (void)s; MINLIBC_FAIL(ENOENT, -1); }
-int fstatvfs(int fd, struct statvfs *s) { (void)s; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOSYS : EBADF, -1); }
+int fstatvfs(int fd, struct statvfs *s) { (void)s; MINLIBC_FAIL(__minlibc_fd(fd) ? ENOSYS : EBADF, -1); }
 int statfs(const char *p, struct statfs *s) { (void)p; (void)s; MINLIBC_FAIL(ENOENT, -1); }
-int fstatfs(int fd, struct statfs *s) { (void)s; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOSYS : EBADF, -1); }
+int fstatfs(int fd, struct statfs *s) { (void)s; MINLIBC_FAIL(__minlibc_fd(fd) ? ENOSYS : EBADF, -1); }
 
 static mode_t current_umask = 022;
 mode_t umask(mode_t m)
@@ -146,7 +155,7 @@ mode_t umask(mode_t m)
 }
 
 DIR *opendir(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, NULL); }
-DIR *fdopendir(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTDIR : EBADF, NULL); }
+DIR *fdopendir(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? ENOTDIR : EBADF, NULL); }
 /* No DIR can exist, so these are only reachable with an invalid pointer. */
 struct dirent *readdir(DIR *d) { (void)d; MINLIBC_FAIL(EBADF, NULL); }
 int readdir_r(DIR *restrict d, struct dirent *restrict e, struct dirent **restrict r) { (void)d; (void)e; *r = NULL; return EBADF; }
@@ -158,43 +167,32 @@ int dirfd(DIR *d) { (void)d; MINLIBC_FAIL(EINVAL, -1); }
 
 /* ------------------------------------------------------ descriptors */
 
-int dup(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? EMFILE : EBADF, -1); }
-
-int dup2(int from, int to)
-{
-    if (!__minlibc_console_fd(from) || to < 0)
-        MINLIBC_FAIL(EBADF, -1);
-    if (from == to)
-        return to;
-    /* Duplicating would need descriptors other than the console's own. */
-    MINLIBC_FAIL(EMFILE, -1);
-}
-
-int dup3(int from, int to, int flags)
-{
-    if (from == to)
-        MINLIBC_FAIL(EINVAL, -1);
-    (void)flags;
-    return dup2(from, to);
-}
-
+/* dup, dup2, dup3 are in fd.c. */
 int pipe(int fds[2]) { (void)fds; MINLIBC_FAIL(EMFILE, -1); }
 int pipe2(int fds[2], int flags) { (void)fds; (void)flags; MINLIBC_FAIL(EMFILE, -1); }
-ssize_t pread(int fd, void *b, size_t n, off_t o) { (void)b; (void)n; (void)o; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ESPIPE : EBADF, -1); }
-ssize_t pwrite(int fd, const void *b, size_t n, off_t o) { (void)b; (void)n; (void)o; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ESPIPE : EBADF, -1); }
-int flock(int fd, int op) { (void)op; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
-int lockf(int fd, int cmd, off_t len) { (void)cmd; (void)len; MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
-int posix_fadvise(int fd, off_t o, off_t l, int a) { (void)o; (void)l; (void)a; return __minlibc_console_fd(fd) ? ESPIPE : EBADF; }
-int posix_fallocate(int fd, off_t o, off_t l) { (void)o; (void)l; return __minlibc_console_fd(fd) ? ENODEV : EBADF; }
+ssize_t pread(int fd, void *b, size_t n, off_t o) { (void)b; (void)n; (void)o; MINLIBC_FAIL(__minlibc_fd(fd) ? ESPIPE : EBADF, -1); }
+ssize_t pwrite(int fd, const void *b, size_t n, off_t o) { (void)b; (void)n; (void)o; MINLIBC_FAIL(__minlibc_fd(fd) ? ESPIPE : EBADF, -1); }
+int flock(int fd, int op) { (void)op; MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
+int lockf(int fd, int cmd, off_t len) { (void)cmd; (void)len; MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
+int posix_fadvise(int fd, off_t o, off_t l, int a) { (void)o; (void)l; (void)a; return __minlibc_fd(fd) ? ESPIPE : EBADF; }
+int posix_fallocate(int fd, off_t o, off_t l) { (void)o; (void)l; return __minlibc_fd(fd) ? ENODEV : EBADF; }
 
-char *ttyname(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOENT : EBADF, NULL); }
-int ttyname_r(int fd, char *b, size_t n) { (void)b; (void)n; return __minlibc_console_fd(fd) ? ENOENT : EBADF; }
-pid_t tcgetpgrp(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTTY : EBADF, -1); }
-int tcsetpgrp(int fd, pid_t p) { (void)p; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTTY : EBADF, -1); }
-int tcdrain(int fd) { return __minlibc_console_fd(fd) ? 0 : (errno = EBADF, -1); }   /* console writes are synchronous */
-int tcflush(int fd, int q) { (void)q; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTSUP : EBADF, -1); }
-int tcflow(int fd, int a) { (void)a; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTSUP : EBADF, -1); }
-int tcsendbreak(int fd, int d) { (void)d; MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTSUP : EBADF, -1); }
+/* Terminal calls: `on_console` is the answer for the console; another
+ * open descriptor is no terminal (ENOTTY), a closed one EBADF. */
+static int terminal_errno(int fd, int on_console)
+{
+    return __minlibc_fd_is_console(fd) ? on_console : __minlibc_fd(fd) ? ENOTTY : EBADF;
+}
+
+char *ttyname(int fd) { MINLIBC_FAIL(terminal_errno(fd, ENOENT), NULL); }
+int ttyname_r(int fd, char *b, size_t n) { (void)b; (void)n; return terminal_errno(fd, ENOENT); }
+pid_t tcgetpgrp(int fd) { MINLIBC_FAIL(terminal_errno(fd, ENOTTY), -1); }
+int tcsetpgrp(int fd, pid_t p) { (void)p; MINLIBC_FAIL(terminal_errno(fd, ENOTTY), -1); }
+/* console writes are synchronous: nothing to drain */
+int tcdrain(int fd) { int e = terminal_errno(fd, 0); if (e) MINLIBC_FAIL(e, -1); return 0; }
+int tcflush(int fd, int q) { (void)q; MINLIBC_FAIL(terminal_errno(fd, ENOTSUP), -1); }
+int tcflow(int fd, int a) { (void)a; MINLIBC_FAIL(terminal_errno(fd, ENOTSUP), -1); }
+int tcsendbreak(int fd, int d) { (void)d; MINLIBC_FAIL(terminal_errno(fd, ENOTSUP), -1); }
 speed_t cfgetispeed(const struct termios *t) { return t->c_ispeed; }
 speed_t cfgetospeed(const struct termios *t) { return t->c_ospeed; }
 int cfsetispeed(struct termios *t, speed_t s) { t->c_ispeed = s; return 0; }
@@ -287,9 +285,9 @@ int setpriority(int which, id_t who, int prio) { (void)which; (void)who; (void)p
 /* Terminals: the console is the only one and has no pty side. */
 char *ctermid(char *s) { if (s) *s = 0; return s ? s : ""; }  /* POSIX: "" when unknown */
 int posix_openpt(int flags) { (void)flags; MINLIBC_FAIL(ENOENT, -1); }
-int grantpt(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
-int unlockpt(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? EINVAL : EBADF, -1); }
-char *ptsname(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTTY : EBADF, NULL); }
+int grantpt(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
+int unlockpt(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
+char *ptsname(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? ENOTTY : EBADF, NULL); }
 int openpty(int *m, int *sl, char *name, const struct termios *t, const struct winsize *w) { (void)m; (void)sl; (void)name; (void)t; (void)w; MINLIBC_FAIL(ENOENT, -1); }
 
 /* Shared memory objects need a namespace shared between processes. */
@@ -308,13 +306,17 @@ int gethostname(char *buf, size_t n)
 
 int sethostname(const char *n, size_t l) { (void)n; (void)l; MINLIBC_FAIL(EPERM, -1); }
 
+/* The platform API version, as text, from <halvm/platform.h>. */
+#define STRINGIFY(x) #x
+#define VALUE_TEXT(macro) STRINGIFY(macro)
+
 int uname(struct utsname *u)
 {
     memset(u, 0, sizeof *u);
     strcpy(u->sysname, "HaLVM");
     strcpy(u->nodename, "halvm");
     strcpy(u->release, "1");
-    strcpy(u->version, "halvm platform API 1");
+    strcpy(u->version, "halvm platform API " VALUE_TEXT(HALVM_PLATFORM_API_VERSION));
     strcpy(u->machine, "x86_64");
     return 0;
 }
@@ -369,7 +371,7 @@ void endgrent(void) { }
 
 /* ---------------------------------------------------------- networking */
 
-static int not_socket(int fd) { MINLIBC_FAIL(__minlibc_console_fd(fd) ? ENOTSOCK : EBADF, -1); }
+static int not_socket(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? ENOTSOCK : EBADF, -1); }
 
 int socket(int d, int t, int p) { (void)d; (void)t; (void)p; MINLIBC_FAIL(EAFNOSUPPORT, -1); }
 int socketpair(int d, int t, int p, int s[2]) { (void)d; (void)t; (void)p; (void)s; MINLIBC_FAIL(EAFNOSUPPORT, -1); }

@@ -5,15 +5,20 @@
  * compares with values known independently of minlibc, then returns 3
  * from main: rts-xen calls minlibc's exit(3), which must run the atexit
  * handler and flush stdout (the last line has no newline) before
- * halvm_exit.
+ * halvm_exit. The entropy lines depend on the CPU: the program reads
+ * CPUID itself and prints whether it has RDRAND or RDSEED first.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/stat.h>
 
 static void at_exit_handler(void)
 {
@@ -57,6 +62,89 @@ static int check_malloc(void)
     return 1;
 }
 
+/* Whether the CPU advertises RDRAND (CPUID.01H:ECX[30]) or RDSEED
+ * (CPUID.07H:EBX[18]), read here independently of rts-xen. */
+static int cpu_has_generator(void)
+{
+    unsigned a, b, c, d;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+    unsigned max_leaf = a;
+    __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+    int rdrand = (c >> 30) & 1;
+    int rdseed = 0;
+    if (max_leaf >= 7) {
+        __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+        rdseed = (b >> 18) & 1;
+    }
+    return rdrand || rdseed;
+}
+
+static const char *errno_name(int e)
+{
+    return e == 0 ? "none" : e == ENOSYS ? "ENOSYS" : e == EIO ? "EIO" : e == ENXIO ? "ENXIO" : "another errno";
+}
+
+/* getrandom, getentropy and /dev/urandom: bytes with a generator, the
+ * honest errors without one (ENOSYS; the device file exists but does not
+ * open: ENXIO). */
+static void check_entropy(void)
+{
+    printf("libc: cpu generator: %s\n", cpu_has_generator() ? "yes" : "no");
+    unsigned char a[32], b[32];
+    errno = 0;
+    ssize_t ra = getrandom(a, sizeof a, 0);
+    int ea = errno;
+    ssize_t rb = getrandom(b, sizeof b, GRND_NONBLOCK);
+    if (ra == 32 && rb == 32)
+        printf("libc: getrandom: 32 bytes twice, %s\n", memcmp(a, b, sizeof a) ? "different" : "THE SAME");
+    else
+        printf("libc: getrandom: %zd (%s)\n", ra, errno_name(ra < 0 ? ea : 0));
+    errno = 0;
+    int re = getentropy(a, sizeof a);
+    printf("libc: getentropy: %d (%s)\n", re, errno_name(re < 0 ? errno : 0));
+    struct stat st;
+    errno = 0;
+    if (stat("/dev/urandom", &st) != 0 || !S_ISCHR(st.st_mode)) {
+        printf("libc: /dev/urandom: stat failed or not a character device (%s)\n", errno_name(errno));
+        return;
+    }
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0) {
+        printf("libc: /dev/urandom: a character device, open failed (%s)\n", errno_name(errno));
+        return;
+    }
+    errno = 0;
+    ssize_t rr = read(fd, b, sizeof b);
+    printf("libc: /dev/urandom: a character device, read %zd (%s)\n", rr, errno_name(rr < 0 ? errno : 0));
+    close(fd);
+}
+
+/* /dev/urandom as a stream, the way splitmix seeds itself: two 8-byte
+ * freads with a generator; without one fopen fails (open's ENXIO), so
+ * splitmix falls back to the clock rather than its constant seed. A read
+ * that fails (a generator that stops delivering) prints its errno and the
+ * stream's error flag. */
+static void check_urandom_stream(void)
+{
+    FILE *stream = fopen("/dev/urandom", "r");
+    if (!stream) {
+        printf("libc: fopen(/dev/urandom): NULL (%s)\n", errno_name(errno));
+        return;
+    }
+    uint64_t x = 0, y = 0;
+    errno = 0;
+    size_t got = fread(&x, sizeof x, 1, stream);
+    int read_errno = errno;
+    size_t got2 = fread(&y, sizeof y, 1, stream);
+    int error_flag = ferror(stream) != 0;
+    int closed = fclose(stream);
+    if (got == 1 && got2 == 1)
+        printf("libc: fopen(/dev/urandom): fread 1 twice, %s, fclose %d\n", x != y ? "different" : "THE SAME", closed);
+    else
+        printf("libc: fopen(/dev/urandom): fread %zu (%s), ferror %d, fclose %d\n", got, errno_name(got ? 0 : read_errno),
+               error_flag, closed);
+}
+
 int main(void)
 {
     atexit(at_exit_handler);
@@ -82,6 +170,8 @@ int main(void)
     printf("libc: malloc %s\n", check_malloc() ? "ok" : "FAILED");
     printf("libc: libm %.17g %.17g\n", sin(1.0), pow(2.0, 0.5));
     printf("libc: year after 2020: %s\n", time(NULL) > 1577836800 ? "yes" : "no");
+    check_entropy();
+    check_urandom_stream();
     printf("libc: unflushed last line");
     return 3;
 }

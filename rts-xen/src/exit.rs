@@ -22,6 +22,15 @@ pub const EXIT_BAD_BOOT_MAGIC: u8 = api::HALVM_EXIT_BAD_BOOT_MAGIC as u8;
 /// QEMU's isa-debug-exit device, as the test harness configures it.
 const DEBUG_EXIT_PORT: u16 = 0xf4;
 
+/// How long the machine gets to stop after the write to isa-debug-exit,
+/// in TSC cycles: about 0.5 to 1 s at the 2-4 GHz TSC rates of current
+/// x86 machines (QEMU's TSC ticks at the host's rate, under TCG too). QEMU
+/// ends the machine from its main loop a moment after the write, and the
+/// CPU runs on meanwhile. Counted in TSC cycles rather than with the
+/// monotonic clock because exit() also ends early failures, before that
+/// clock is set up.
+const DEBUG_EXIT_WAIT_CYCLES: u64 = 1 << 31;
+
 #[no_mangle]
 pub extern "C" fn halvm_exit(status: core::ffi::c_int) -> ! {
     exit(status as u8)
@@ -31,20 +40,30 @@ pub fn exit(status: u8) -> ! {
     crate::kprintln!("halvm: exit status {status}");
     // SAFETY: nothing runs after this; interrupts would only get in the way.
     unsafe { cpu::disable_interrupts() };
-    match platform::kind() {
-        Kind::Qemu => debug_exit(status),
+    let reason = if status == 0 { SHUTDOWN_poweroff } else { SHUTDOWN_crash };
+    let failure = match platform::kind() {
+        Kind::Qemu => {
+            debug_exit(status);
+            wait_for_debug_exit();
+            "the machine still runs after the write to isa-debug-exit (is the device at port 0xf4?)"
+        }
         Kind::XenDom0 => {
             // The initial domain has the machine's I/O ports: under QEMU (how
             // the tests run Xen) this ends QEMU with the status. Without the
             // device the write goes nowhere and Xen's shutdown follows.
             debug_exit(status);
-            xen::shutdown(if status == 0 { SHUTDOWN_poweroff } else { SHUTDOWN_crash });
+            xen::shutdown(reason);
+            // Xen's shutdown of the initial domain does not return; if it
+            // did, QEMU may still be ending the machine.
+            wait_for_debug_exit();
+            "Xen's SCHEDOP_shutdown returned"
         }
         Kind::XenDomU => {
-            xen::shutdown(if status == 0 { SHUTDOWN_poweroff } else { SHUTDOWN_crash });
+            xen::shutdown(reason);
+            "Xen's SCHEDOP_shutdown returned"
         }
-    }
-    crate::kprintln!("halvm: shutdown did not take effect; halting");
+    };
+    crate::kprintln!("halvm: shutdown did not take effect: {failure}; halting");
     cpu::halt_forever()
 }
 
@@ -52,4 +71,13 @@ fn debug_exit(status: u8) {
     // SAFETY: a write to the debug-exit port ends QEMU; elsewhere it is
     // ignored (no device decodes the port in the machines we start on).
     unsafe { cpu::outb(DEBUG_EXIT_PORT, status) };
+}
+
+/// Gives QEMU the time to end the machine after debug_exit(): only a
+/// machine still running after that has not shut down.
+fn wait_for_debug_exit() {
+    let start = cpu::rdtsc();
+    while cpu::rdtsc().wrapping_sub(start) < DEBUG_EXIT_WAIT_CYCLES {
+        core::hint::spin_loop();
+    }
 }

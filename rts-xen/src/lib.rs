@@ -2,11 +2,13 @@
 //! direct PVH boots under QEMU). Its C API is include/halvm/platform.h.
 //!
 //! The pure parts (command-line splitting, the page bitmap, the console
-//! ring protocol) build on the host too and are unit-tested there; all
-//! machine-level modules exist only in the freestanding library.
+//! ring protocol) and the entropy source (its instructions are
+//! unprivileged) build on the host too and are unit-tested there; all
+//! other machine-level modules exist only in the freestanding library.
 #![cfg_attr(not(test), no_std)]
 
 pub mod cmdline;
+pub mod entropy;
 pub mod pagebitmap;
 pub mod ring;
 

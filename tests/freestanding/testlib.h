@@ -1,15 +1,16 @@
 /*
- * Helpers shared by the freestanding test programs: they have no libc,
- * only rts-xen's platform API. Each program is one translation unit that
- * includes this file once.
+ * Helpers shared by the freestanding test programs: they call only
+ * rts-xen's platform API. They are linked the way every image is (with
+ * minlibc and libm in the link, see xtask/src/test_images.rs), so exit()
+ * -- called when main returns -- is minlibc's, which ends in halvm_exit().
+ * Each program is one translation unit that includes this file once.
  */
 #ifndef HALVM_TESTLIB_H
 #define HALVM_TESTLIB_H
 
 #include <halvm/platform.h>
 
-/* platform.h's start-up contract: without minlibc, exit() is ours. */
-_Noreturn void exit(int status) { halvm_exit(status); }
+_Noreturn void exit(int status);
 
 static inline size_t str_len(const char *s) {
     size_t n = 0;

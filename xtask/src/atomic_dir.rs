@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::cache::remove_if_exists;
+use crate::fsutil::remove_if_exists;
 
 const STAMP: &str = ".halvm-complete";
 

@@ -21,8 +21,8 @@ pub struct BuildArgs {
     pub no_host_setup: bool,
     /// The math library: `rust` (the Rust libm crate, built in) or
     /// `openlibm=DIR` (an openlibm source tree).
-    #[arg(long, default_value = "rust", value_parser = |s: &str| s.parse::<crate::minlibc::LibmChoice>())]
-    pub libm: crate::minlibc::LibmChoice,
+    #[arg(long, default_value = "rust", value_parser = |s: &str| s.parse::<crate::libm::LibmChoice>())]
+    pub libm: crate::libm::LibmChoice,
 }
 
 /// What the build produced, for the stages and tests that follow.
@@ -60,17 +60,20 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs, stages: Stages) -> Res
     let source = ghc_source::ensure(sh, layout, &manifest)?;
     eprintln!("    GHC source:   {}", source.display());
     let rts = rts_xen::build(sh, layout)?;
-    let libc = crate::minlibc::ensure(sh, layout, &args.libm)?;
+    // The target's C world: everything for the target (minlibc, libm, the
+    // test images, GHC's configure and build) is compiled through its
+    // wrappers; the installed prefix gets the same layout.
+    let sysroot = target_sysroot::prepare(sh, layout, &layout.build.join("sysroot"), &rts)?;
+    let libc = crate::minlibc::ensure(sh, layout, &sysroot, &args.libm)?;
+    sysroot.install_libs(&libc)?;
     eprintln!("    minlibc:      {} and {}", libc.libminlibc.display(), libc.libm.display());
-    test_images::build(sh, layout, &rts)?;
-    crate::minlibc::build_boot_image(sh, layout, &rts, &libc)?;
+    let images = test_images::build(sh, layout, &sysroot)?;
+    eprintln!("    test images:  {}", images.display());
     if stages == Stages::BeforeCrossCompiler {
         return Ok(Built { platform_ghc, prefix: None });
     }
-    // GHC's configure and build see the target's C world through this
-    // sysroot; the installed prefix gets the same layout.
-    let sysroot = target_sysroot::assemble(sh, layout, &layout.build.join("sysroot"), &rts, &libc)?;
     let ghc = ghc_build::ensure(sh, layout, &source, &platform_ghc, &sysroot)?;
-    prefix::install(sh, layout, &ghc, &rts, &libc)?;
+    let cabal = crate::cabal_install::ensure(sh, layout, &manifest)?;
+    prefix::install(sh, layout, &ghc, &rts, &libc, &cabal)?;
     Ok(Built { platform_ghc, prefix: Some(layout.prefix()) })
 }

@@ -15,6 +15,8 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use sha2::Digest;
 
+use crate::fsutil::remove_if_exists;
+
 /// A sha256 digest, written as 64 lower-case hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 #[serde(try_from = "String")]
@@ -136,15 +138,6 @@ impl Cache {
         result?;
         Ok(cached)
     }
-}
-
-pub fn remove_if_exists(path: &Path) -> Result<()> {
-    let result = match std::fs::symlink_metadata(path) {
-        Err(_) => return Ok(()),
-        Ok(meta) if meta.is_dir() => std::fs::remove_dir_all(path),
-        Ok(_) => std::fs::remove_file(path),
-    };
-    result.with_context(|| format!("removing {}", path.display()))
 }
 
 #[cfg(test)]

@@ -39,7 +39,7 @@ fn download(sh: &Shell, input: &Input, scratch: &Path) -> Result<PathBuf> {
     result.with_context(|| {
         format!(
             "apt-get could not fetch {spec}. Is the package archive reachable, and (for sources) is a \
-             deb-src entry configured? `cargo xtask build` as root adds it: see `cargo xtask doctor`."
+             deb-src entry configured? `cargo xtask build` adds it (the apt steps run as root, through sudo): see `cargo xtask doctor`."
         )
     })?;
     let path = scratch.join(&input.file);

@@ -15,7 +15,7 @@ use std::process::Command;
 use anyhow::{Context, Result};
 use xshell::{cmd, Shell};
 
-use crate::ghc_phases::GhcPhases;
+use crate::ghc_phases::{self, GhcProgress};
 use crate::input_key::InputKey;
 use crate::layout::Layout;
 use crate::platform_ghc::PlatformGhc;
@@ -28,7 +28,7 @@ use crate::{atomic_dir, logged, patch_series, relocate};
 const INSTALL_PLACEHOLDER: &str = "/halvm-relocatable-prefix";
 
 /// Bump to force a rebuild when this file's procedure changes.
-const PROCEDURE_VERSION: &str = "1";
+const PROCEDURE_VERSION: &str = "2";
 
 /// The installed cross compiler: a prefix-shaped tree (`bin/`, `lib/`).
 pub struct InstalledGhc {
@@ -56,8 +56,10 @@ pub fn ensure(
     prepare_tree(sh, layout, source, &tree, &key)?;
     let log = layout.logs().join("ghc-build.log");
     configure(&tree, platform_ghc, sysroot, &log)?;
-    let mut phases = GhcPhases::default();
-    logged::run("make (stage-1 compiler, runtime, libraries)", make(&tree, sysroot, &[]), &log, |l| phases.observe(l))?;
+    let timings = layout.cache().join(ghc_phases::TIMINGS_FILE);
+    let mut progress = GhcProgress::new(&tree, &timings);
+    logged::run("make (stage-1 compiler, runtime, libraries)", make(&tree, sysroot, &[]), &log, |l| progress.observe(l))?;
+    progress.record(&timings);
     atomic_dir::ensure(&entry, &key, |out| install(sh, &tree, sysroot, &log, out))?;
     total.done();
     Ok(InstalledGhc { root: entry, key })
@@ -71,10 +73,16 @@ fn input_key(layout: &Layout, source: &Path, ghc: &PlatformGhc, sysroot: &Sysroo
         .text("platform ghc", &ghc.version(sh)?)
         .text("target", TARGET);
     // What GHC's build reads from toolchain/ghc (its README is not an input).
-    for part in ["patches", "rts-halvm", "bin"] {
+    for part in ["patches", "rts-halvm"] {
         key.tree(repo, &repo.join("toolchain/ghc").join(part))?;
     }
-    key.file(repo, &repo.join("toolchain/ghc/build.mk"))?.tree(&sysroot.root, &sysroot.include_dir())?;
+    key.file(repo, &repo.join("toolchain/ghc/build.mk"))?;
+    // The target's C world as configure and the build see it: the wrappers
+    // as generated (with their flags), link.specs and the headers. The
+    // archives and the linker script are linked only, never read by GHC.
+    key.tree(&sysroot.root, &sysroot.bin_dir())?
+        .file(&sysroot.root, &sysroot.halvm_dir().join("link.specs"))?
+        .tree(&sysroot.root, &sysroot.include_dir())?;
     Ok(key.finish())
 }
 

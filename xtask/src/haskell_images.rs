@@ -5,7 +5,6 @@
 //! source or the compiler changed.
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 use xshell::{cmd, Shell};
@@ -14,7 +13,9 @@ use crate::build_cmd::Built;
 use crate::layout::Layout;
 use crate::platform_ghc::PlatformGhc;
 use crate::progress::Step;
-use crate::{prefix, test_cmd};
+use crate::fsutil::files_under;
+use crate::input_key::{self, InputKey};
+use crate::{atomic_dir, prefix, test_cmd};
 
 pub fn images_dir(layout: &Layout) -> PathBuf {
     layout.images().join("haskell")
@@ -37,61 +38,46 @@ pub fn run_lane(sh: &Shell, layout: &Layout, built: &Built, target: &str, serial
     test_cmd::cargo(sh, layout, &args)
 }
 
-/// Builds every program whose image or host build is missing or older than
-/// its source or the toolchain's compiler and libraries.
+/// Builds every program whose image or Linux build is missing or was made
+/// from other inputs: its source, and for the image the whole toolchain
+/// (the compiler's cache key, halvm-ghc, the linked libraries and linker
+/// script); for the Linux build the platform GHC's version.
 pub fn build(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &PlatformGhc) -> Result<PathBuf> {
     let halvm_ghc = prefix::halvm_ghc(prefix);
-    let halvm_ghc = halvm_ghc.as_path();
-    // An image depends on the compiler and on everything it links.
-    let lib_dir = prefix.join("lib/halvm/lib");
-    let mut toolchain: Vec<PathBuf> = vec![halvm_ghc.to_path_buf(), prefix.join("lib/halvm/halvm.ld")];
-    for entry in std::fs::read_dir(&lib_dir).with_context(|| format!("reading {}", lib_dir.display()))? {
-        toolchain.push(entry?.path());
-    }
+    let mut toolchain = InputKey::new("halvm toolchain");
+    toolchain
+        .text("compiler", &atomic_dir::completed_key(prefix).context("the prefix is not complete")?)
+        .file(prefix, &halvm_ghc)?
+        .tree(prefix, &prefix.join("lib/halvm/lib"))?
+        .file(prefix, &prefix.join("lib/halvm/halvm.ld"))?;
+    let toolchain = toolchain.finish();
+    let host_ghc = platform_ghc.ghc();
+    let host_version = platform_ghc.version(sh)?;
     let sources = layout.repo.join("tests/haskell");
     let out = images_dir(layout);
-    let mut programs: Vec<PathBuf> = std::fs::read_dir(&sources)?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    programs.retain(|p| p.extension().is_some_and(|e| e == "hs"));
-    programs.sort();
+    let programs: Vec<PathBuf> =
+        files_under(&sources)?.into_iter().filter(|p| p.extension().is_some_and(|e| e == "hs")).collect();
     let step = Step::start(&format!("building {} Haskell test programs (halvm-ghc and the platform GHC)", programs.len()));
-    let host_ghc = platform_ghc.ghc();
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     for source in &programs {
         let name = source.file_stem().unwrap().to_string_lossy().into_owned();
         let image = out.join(format!("{name}.xen"));
-        let inputs: Vec<&Path> = std::iter::once(source.as_path()).chain(toolchain.iter().map(PathBuf::as_path)).collect();
-        if stale(&image, &inputs)? {
+        let key = InputKey::new("halvm image").text("toolchain", &toolchain).file(&sources, source)?.finish();
+        input_key::rebuild_unless_current(&image, &key, || {
             let objects = out.join("obj").join(&name);
             cmd!(sh, "{halvm_ghc} -v0 -O -outputdir {objects} {source} -o {image}")
                 .run()
-                .with_context(|| format!("halvm-ghc could not build {}", source.display()))?;
-        }
+                .with_context(|| format!("halvm-ghc could not build {}", source.display()))
+        })?;
         let host_dir = out.join("host").join(&name);
-        std::fs::create_dir_all(&host_dir)?;
         let host = host_dir.join("halvm");
-        if stale(&host, &[source])? {
+        let key = InputKey::new("linux program").text("ghc", &host_version).file(&sources, source)?.finish();
+        input_key::rebuild_unless_current(&host, &key, || {
             let objects = host_dir.join("obj");
             cmd!(sh, "{host_ghc} -v0 -O -rtsopts -outputdir {objects} {source} -o {host}")
                 .run()
-                .with_context(|| format!("the platform GHC could not build {}", source.display()))?;
-        }
+                .with_context(|| format!("the platform GHC could not build {}", source.display()))
+        })?;
     }
     step.done();
     Ok(out)
-}
-
-/// Whether `output` is missing or older than any of `inputs`.
-fn stale(output: &Path, inputs: &[&Path]) -> Result<bool> {
-    let Ok(built) = std::fs::metadata(output).and_then(|m| m.modified()) else { return Ok(true) };
-    for input in inputs {
-        let changed: SystemTime = std::fs::metadata(input)
-            .and_then(|m| m.modified())
-            .with_context(|| format!("reading {}", input.display()))?;
-        if changed > built {
-            return Ok(true);
-        }
-    }
-    Ok(false)
 }

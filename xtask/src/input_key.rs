@@ -40,15 +40,8 @@ impl InputKey {
     /// Adds every file under `dir` (recursively, in sorted order), named
     /// relative to `root`. A missing directory counts as empty.
     pub fn tree(&mut self, root: &Path, dir: &Path) -> Result<&mut Self> {
-        let Ok(entries) = std::fs::read_dir(dir) else { return Ok(self) };
-        let mut paths: Vec<_> = entries.map(|e| e.map(|e| e.path())).collect::<Result<_, _>>()?;
-        paths.sort();
-        for path in paths {
-            if path.is_dir() {
-                self.tree(root, &path)?;
-            } else {
-                self.file(root, &path)?;
-            }
+        for path in crate::fsutil::files_under(dir)? {
+            self.file(root, &path)?;
         }
         Ok(self)
     }
@@ -58,6 +51,24 @@ impl InputKey {
         let full = Sha256::of_bytes(&self.hasher.clone().finalize());
         full.to_string()[..16].to_string()
     }
+}
+
+/// Makes `output` with `build` unless it exists and was made for `key`
+/// (recorded beside it in `<output>.key`, written only after `build`
+/// succeeded, so an interrupted build is redone).
+pub fn rebuild_unless_current(output: &Path, key: &str, build: impl FnOnce() -> Result<()>) -> Result<()> {
+    let mut record = output.as_os_str().to_owned();
+    record.push(".key");
+    let record = std::path::PathBuf::from(record);
+    if output.exists() && std::fs::read_to_string(&record).is_ok_and(|k| k == key) {
+        return Ok(());
+    }
+    crate::fsutil::remove_if_exists(&record)?;
+    if let Some(dir) = output.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    build()?;
+    std::fs::write(&record, key).with_context(|| format!("writing {}", record.display()))
 }
 
 #[cfg(test)]
@@ -80,5 +91,24 @@ mod tests {
         std::fs::rename(root.join("d/a"), root.join("d/c")).unwrap();
         assert_ne!(k2, key(), "names");
         assert_ne!(InputKey::new("t").text("ab", "c").finish(), InputKey::new("t").text("a", "bc").finish());
+    }
+
+    #[test]
+    fn an_output_is_rebuilt_exactly_when_its_key_changes_or_a_build_failed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("d/prog");
+        let builds = std::cell::Cell::new(0);
+        let build = || {
+            builds.set(builds.get() + 1);
+            std::fs::write(&out, "x").map_err(Into::into)
+        };
+        rebuild_unless_current(&out, "k1", build).unwrap();
+        rebuild_unless_current(&out, "k1", build).unwrap();
+        assert_eq!(builds.get(), 1, "same key: no work");
+        rebuild_unless_current(&out, "k2", build).unwrap();
+        assert_eq!(builds.get(), 2, "new key: rebuilt");
+        assert!(rebuild_unless_current(&out, "k3", || anyhow::bail!("broken")).is_err());
+        rebuild_unless_current(&out, "k3", build).unwrap();
+        assert_eq!(builds.get(), 3, "after a failed build the output is not trusted");
     }
 }

@@ -2,7 +2,8 @@
 //! repository root unless `HALVM_BUILD_DIR` says otherwise, and one cache
 //! shared by every checkout on the machine (so CI's fresh clones and later
 //! sessions reuse downloads and finished builds): `~/.cache/halvm` unless
-//! `HALVM_CACHE_DIR` says otherwise.
+//! `HALVM_CACHE_DIR` says otherwise. `HALVM_HOST_PACKAGES` replaces the list
+//! of Debian packages the host needs (tests use it to ask for others).
 //!
 //! ```text
 //! ~/.cache/halvm/
@@ -29,6 +30,8 @@ pub struct Layout {
     pub build: PathBuf,
     /// The machine-wide cache of downloads and finished builds.
     cache: PathBuf,
+    /// The list of Debian packages the host needs.
+    host_packages: PathBuf,
 }
 
 impl Layout {
@@ -46,13 +49,19 @@ impl Layout {
                 _ => PathBuf::from(std::env::var_os("HOME").context("HOME is not set")?).join(".cache/halvm"),
             },
         };
-        Ok(Layout { repo, build, cache })
+        let host_packages = match std::env::var_os("HALVM_HOST_PACKAGES") {
+            Some(file) if !file.is_empty() => absolute(PathBuf::from(file))?,
+            _ => repo.join(HOST_PACKAGES),
+        };
+        Ok(Layout { repo, build, cache, host_packages })
     }
 
     /// A layout with explicit build and cache directories (tests use
     /// temporary ones).
     pub fn with_dirs(build: impl Into<PathBuf>, cache: impl Into<PathBuf>) -> Layout {
-        Layout { repo: repo_root(), build: build.into(), cache: cache.into() }
+        let repo = repo_root();
+        let host_packages = repo.join(HOST_PACKAGES);
+        Layout { repo, build: build.into(), cache: cache.into(), host_packages }
     }
 
     pub fn cache(&self) -> PathBuf {
@@ -81,11 +90,15 @@ impl Layout {
     pub fn manifest(&self) -> PathBuf {
         self.repo.join("toolchain/versions.toml")
     }
-    /// The list of Debian packages the build and tests need.
+    /// The list of Debian packages the build and tests need
+    /// (`HALVM_HOST_PACKAGES`, or the checked-in list).
     pub fn host_packages(&self) -> PathBuf {
-        self.repo.join("toolchain/host-packages.toml")
+        self.host_packages.clone()
     }
 }
+
+/// The checked-in list of host packages, relative to the repository.
+const HOST_PACKAGES: &str = "toolchain/host-packages.toml";
 
 fn absolute(dir: PathBuf) -> Result<PathBuf> {
     if dir.is_absolute() {

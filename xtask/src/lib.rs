@@ -1,30 +1,36 @@
 //! The halvm build driver, as a library so that its integration tests can
-//! drive the same code as `cargo xtask`.
+//! drive the same code as `cargo xtask`. Public: what the binary and the
+//! integration tests use; everything else is internal.
 
-pub mod atomic_dir;
+mod atomic_dir;
 pub mod build_cmd;
-pub mod cache;
-pub mod cargo;
+mod cabal_install;
+mod cabal_lane;
+mod cache;
+mod cargo;
 pub mod doctor;
-pub mod fetch;
-pub mod ghc_build;
-pub mod ghc_phases;
-pub mod ghc_source;
-pub mod haskell_images;
-pub mod host;
-pub mod input_key;
+mod fetch;
+pub mod fsutil;
+mod ghc_build;
+mod ghc_phases;
+mod ghc_source;
+mod haskell_images;
+mod host;
+mod input_key;
 pub mod layout;
-pub mod libc_coverage;
-pub mod logged;
+mod libc_coverage;
+mod libm;
+mod logged;
 pub mod manifest;
-pub mod minlibc;
+mod minlibc;
 pub mod platform_ghc;
-pub mod patch_series;
-pub mod prefix;
-pub mod progress;
-pub mod relocate;
-pub mod rts_xen;
-pub mod target_sysroot;
+mod patch_series;
+mod prefix;
+mod progress;
+mod relocate;
+mod rts_xen;
+mod target_c;
+mod target_sysroot;
 pub mod test_cmd;
-pub mod test_images;
-pub mod unpack;
+mod test_images;
+mod unpack;

@@ -7,7 +7,7 @@ use xshell::Shell;
 use xtask::build_cmd::{self, BuildArgs};
 use xtask::layout::Layout;
 use xtask::test_cmd::{self, TestArgs};
-use xtask::{cache, doctor};
+use xtask::{doctor, fsutil};
 
 #[derive(Parser)]
 #[command(
@@ -15,7 +15,10 @@ use xtask::{cache, doctor};
     bin_name = "cargo xtask",
     about = "Build and test halvm, the Haskell-to-Xen-unikernel toolchain",
     after_help = "The build directory is `build/` at the repository root (HALVM_BUILD_DIR moves it);\n\
-                  downloads and finished builds are cached in ~/.cache/halvm (HALVM_CACHE_DIR moves it)."
+                  downloads and finished builds are cached in ~/.cache/halvm (HALVM_CACHE_DIR moves it).\n\
+                  The Debian packages the host needs are listed in toolchain/host-packages.toml\n\
+                  (HALVM_HOST_PACKAGES names another list, e.g. for tests).\n\
+                  Run as an ordinary user: only the apt set-up needs root, and it goes through sudo."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -60,10 +63,10 @@ fn main() -> Result<()> {
 }
 
 fn clean(layout: &Layout, all: bool) -> Result<()> {
-    cache::remove_if_exists(&layout.build)?;
+    fsutil::remove_if_exists(&layout.build)?;
     eprintln!("removed {}", layout.build.display());
     if all {
-        cache::remove_if_exists(&layout.cache())?;
+        fsutil::remove_if_exists(&layout.cache())?;
         eprintln!("removed {}", layout.cache().display());
     } else {
         eprintln!("kept the cache {} (`clean --all` removes it)", layout.cache().display());

@@ -146,8 +146,7 @@ fn write_wrappers(bin: &Path) -> Result<()> {
 }
 
 fn system_ghc() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join("ghc")).find(|p| p.is_file())
+    which::which("ghc").ok()
 }
 
 fn numeric_version(sh: &Shell, ghc: &Path) -> Result<String> {

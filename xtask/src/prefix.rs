@@ -5,6 +5,9 @@
 //! <prefix>/bin/x86_64-halvm-linux-*          the cross compiler and the target C tools
 //! <prefix>/lib/x86_64-halvm-linux-ghc-9.0.2  GHC's library directory
 //! <prefix>/lib/halvm/                        headers, rts-xen, minlibc, libm, linker script
+//! <prefix>/lib/halvm/cabal-install/cabal      the cabal-install halvm-cabal runs
+//! <prefix>/lib/halvm/config.site              autoconf defaults for halvm-cabal's Configure packages
+//! <prefix>/lib/halvm/pkgconfig/               empty: the host's pkg-config packages stay hidden
 //! ```
 //!
 //! Nothing in it names its own location: the tree can be moved or packaged
@@ -15,6 +18,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use xshell::{cmd, Shell};
 
+use crate::cabal_install;
 use crate::ghc_build::InstalledGhc;
 use crate::layout::Layout;
 use crate::minlibc;
@@ -26,9 +30,16 @@ use crate::{atomic_dir, progress::Step};
 const INTERPRETER_TOOLS: &[&str] = &["ghci", "runghc", "runhaskell"];
 
 /// The user-facing tools, from toolchain/bin.
-const TOOLS: &[&str] = &["halvm-ghc", "halvm-ghc-pkg"];
+const TOOLS: &[&str] = &["halvm-ghc", "halvm-ghc-pkg", "halvm-cabal", "halvm-hsc2hs"];
 
-pub fn install(sh: &Shell, layout: &Layout, ghc: &InstalledGhc, rts: &RtsXen, libc: &minlibc::Built) -> Result<Sysroot> {
+pub fn install(
+    sh: &Shell,
+    layout: &Layout,
+    ghc: &InstalledGhc,
+    rts: &RtsXen,
+    libc: &minlibc::Built,
+    cabal: &Path,
+) -> Result<Sysroot> {
     let prefix = layout.prefix();
     if atomic_dir::completed_key(&prefix).as_deref() != Some(ghc.key.as_str()) {
         let step = Step::start(&format!("installing the cross compiler into {}", prefix.display()));
@@ -54,8 +65,12 @@ pub fn install(sh: &Shell, layout: &Layout, ghc: &InstalledGhc, rts: &RtsXen, li
     // rts-xen or minlibc reach the prefix without touching GHC.
     let sysroot = target_sysroot::assemble(sh, layout, &prefix, rts, libc)?;
     for tool in TOOLS {
-        install_file(&layout.repo.join("toolchain/bin").join(tool), &prefix.join("bin").join(tool))?;
+        install_file(&layout.repo.join("toolchain/bin").join(tool), &prefix.join("bin").join(tool), 0o755)?;
     }
+    install_file(cabal, &prefix.join(cabal_install::IN_PREFIX), 0o755)?;
+    let halvm = sysroot.halvm_dir();
+    install_file(&layout.repo.join("toolchain/cabal/config.site"), &halvm.join("config.site"), 0o644)?;
+    std::fs::create_dir_all(halvm.join("pkgconfig"))?;
     Ok(sysroot)
 }
 
@@ -63,10 +78,11 @@ pub fn halvm_ghc(prefix: &Path) -> PathBuf {
     prefix.join("bin/halvm-ghc")
 }
 
-fn install_file(from: &Path, to: &Path) -> Result<()> {
+/// Copies `from` to `to` (if its content changed) with permissions `mode`.
+fn install_file(from: &Path, to: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
-    target_sysroot::write_if_changed(to, &bytes)?;
-    std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o755))?;
+    crate::fsutil::write_if_changed(to, &bytes)?;
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(mode))?;
     Ok(())
 }

@@ -49,22 +49,12 @@ pub fn script(text: &str, old_prefix: &str) -> String {
 /// Every regular file under `dir` whose bytes contain `needle`.
 pub fn files_mentioning(dir: &Path, needle: &str) -> Result<Vec<PathBuf>> {
     let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let entry = entry?;
-            let kind = entry.file_type()?;
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if kind.is_file() {
-                let bytes = std::fs::read(entry.path())?;
-                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
-                    found.push(entry.path());
-                }
-            }
+    for path in crate::fsutil::files_under(dir)? {
+        let bytes = std::fs::read(&path)?;
+        if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            found.push(path);
         }
     }
-    found.sort();
     Ok(found)
 }
 

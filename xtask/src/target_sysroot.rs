@@ -22,11 +22,12 @@ use xshell::{cmd, Shell};
 
 use crate::layout::Layout;
 use crate::minlibc;
+use crate::fsutil::{copy_if_changed, files_under, write_if_changed};
 use crate::relocate;
 use crate::rts_xen::RtsXen;
 
-/// The GHC target triple (see toolchain/ghc/README.md for the choice).
-pub const TARGET: &str = "x86_64-halvm-linux";
+pub use halvm_target_c::TARGET;
+use halvm_target_c::TARGET_CFLAGS;
 
 /// Host binutils that serve the target unchanged (x86_64 ELF either way).
 const BINUTILS: &[&str] = &["ar", "nm", "ranlib", "strip", "objdump", "ld", "readelf", "objcopy"];
@@ -57,26 +58,56 @@ impl Sysroot {
     }
 }
 
-/// Lays out (or refreshes) the target sysroot at `root`. Files whose
-/// content did not change keep their timestamps, so make sees no change.
-pub fn assemble(sh: &Shell, layout: &Layout, root: &Path, rts: &RtsXen, libc: &minlibc::Built) -> Result<Sysroot> {
+/// Lays out (or refreshes) the compile side of the target sysroot at
+/// `root`: the wrappers, the headers (minlibc's and the platform API's),
+/// link.specs and the linker script. Enough to compile target C; linking
+/// also needs [`Sysroot::install_libs`]. Files whose content did not
+/// change keep their timestamps, so make sees no change.
+pub fn prepare(sh: &Shell, layout: &Layout, root: &Path, rts: &RtsXen) -> Result<Sysroot> {
     let sysroot = Sysroot { root: root.to_path_buf() };
     let halvm = sysroot.halvm_dir();
     let include = sysroot.include_dir();
     let mut wanted_headers = Vec::new();
-    for dir in [&libc.include, &rts.include] {
-        sync_tree(dir, dir, &include, &mut wanted_headers)?;
+    for dir in [&minlibc::include_dir(&layout.repo), &rts.include] {
+        sync_headers(dir, &include, &mut wanted_headers)?;
     }
     remove_unwanted(&include, &wanted_headers)?;
-    // minlibc goes in as libc.a: GHC's own `-lc` (ghc-prim asks for it on
-    // linux) must find it, never the host's.
-    for (lib, name) in [(&rts.lib, "librts_xen.a"), (&libc.libminlibc, "libc.a"), (&libc.libm, "libm.a")] {
-        sync_file(lib, &halvm.join("lib").join(name))?;
-    }
-    sync_file(&rts.linker_script, &halvm.join("halvm.ld"))?;
+    copy_if_changed(&rts.linker_script, &halvm.join("halvm.ld"))?;
     let templates = layout.repo.join("toolchain/ghc/bin");
-    sync_file(&templates.join("link.specs"), &halvm.join("link.specs"))?;
+    copy_if_changed(&templates.join("link.specs"), &halvm.join("link.specs"))?;
     write_wrappers(sh, &templates, &sysroot.bin_dir())?;
+    copy_if_changed(&rts.lib, &sysroot.lib_dir().join("librts_xen.a"))?;
+    Ok(sysroot)
+}
+
+impl Sysroot {
+    /// The target C compiler and image linker.
+    pub fn gcc(&self) -> PathBuf {
+        self.bin_dir().join(format!("{TARGET}-gcc"))
+    }
+    /// A target binutils tool (`ar`, `nm`, ...).
+    pub fn tool(&self, name: &str) -> PathBuf {
+        self.bin_dir().join(format!("{TARGET}-{name}"))
+    }
+    pub fn lib_dir(&self) -> PathBuf {
+        self.halvm_dir().join("lib")
+    }
+
+    /// Puts the C library and libm where the wrapper links them from.
+    /// minlibc goes in as libc.a: GHC's own `-lc` (ghc-prim asks for it on
+    /// linux) must find it, never the host's.
+    pub fn install_libs(&self, libc: &minlibc::Built) -> Result<()> {
+        for (lib, name) in [(&libc.libminlibc, "libc.a"), (&libc.libm, "libm.a")] {
+            copy_if_changed(lib, &self.lib_dir().join(name))?;
+        }
+        Ok(())
+    }
+}
+
+/// The whole sysroot: [`prepare`] and [`Sysroot::install_libs`].
+pub fn assemble(sh: &Shell, layout: &Layout, root: &Path, rts: &RtsXen, libc: &minlibc::Built) -> Result<Sysroot> {
+    let sysroot = prepare(sh, layout, root, rts)?;
+    sysroot.install_libs(libc)?;
     Ok(sysroot)
 }
 
@@ -100,6 +131,7 @@ fn write_wrappers(sh: &Shell, templates: &Path, bin: &Path) -> Result<()> {
             ("@LINK_SPECS@", "$prefix/lib/halvm/link.specs"),
             ("@LINK_LIBDIR@", "$prefix/lib/halvm/lib"),
             ("@LINK_LIBS@", "-lrts_xen -lc -lm"),
+            ("@TARGET_CFLAGS@", &TARGET_CFLAGS.join(" ")),
         ],
     );
     let mut scripts = vec![(format!("{TARGET}-gcc"), gcc)];
@@ -120,14 +152,13 @@ fn write_wrappers(sh: &Shell, templates: &Path, bin: &Path) -> Result<()> {
     Ok(())
 }
 
-fn sync_tree(root: &Path, dir: &Path, dest: &Path, wanted: &mut Vec<PathBuf>) -> Result<()> {
-    for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
-        let path = entry?.path();
-        if path.is_dir() {
-            sync_tree(root, &path, dest, wanted)?;
-        } else if path.extension().is_some_and(|e| e == "h") {
-            let target = dest.join(path.strip_prefix(root).unwrap());
-            sync_file(&path, &target)?;
+/// Mirrors the headers (`*.h`) under `src` into `dest`; returns the
+/// destination paths.
+fn sync_headers(src: &Path, dest: &Path, wanted: &mut Vec<PathBuf>) -> Result<()> {
+    for path in files_under(src)? {
+        if path.extension().is_some_and(|e| e == "h") {
+            let target = dest.join(path.strip_prefix(src).unwrap());
+            copy_if_changed(&path, &target)?;
             wanted.push(target);
         }
     }
@@ -136,29 +167,10 @@ fn sync_tree(root: &Path, dir: &Path, dest: &Path, wanted: &mut Vec<PathBuf>) ->
 
 /// Headers deleted from the sources disappear from the sysroot too.
 fn remove_unwanted(dir: &Path, wanted: &[PathBuf]) -> Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            remove_unwanted(&path, wanted)?;
-        } else if !wanted.contains(&path) {
+    for path in files_under(dir)? {
+        if !wanted.contains(&path) {
             std::fs::remove_file(&path)?;
         }
     }
     Ok(())
-}
-
-fn sync_file(src: &Path, dest: &Path) -> Result<()> {
-    let bytes = std::fs::read(src).with_context(|| format!("reading {}", src.display()))?;
-    write_if_changed(dest, &bytes)
-}
-
-/// Writes `bytes` unless `dest` already holds them (keeping its timestamp).
-pub fn write_if_changed(dest: &Path, bytes: &[u8]) -> Result<()> {
-    if std::fs::read(dest).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
-    if let Some(parent) = dest.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
-    std::fs::write(dest, bytes).with_context(|| format!("writing {}", dest.display()))
 }

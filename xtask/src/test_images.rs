@@ -3,74 +3,60 @@
 //! `qemu` and `xen` test lanes that boot them (tests/boot, through the
 //! halvm-bootkit crate).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use xshell::{cmd, Shell};
+use xshell::Shell;
 
+use crate::input_key::InputKey;
 use crate::layout::Layout;
-use crate::rts_xen::RtsXen;
-use crate::test_cmd;
-
-/// The programs only see rts-xen's platform API (`-nostdinc`: the
-/// compiler's own freestanding headers, stddef.h and stdint.h, stay
-/// reachable through `-isystem`). They are compiled like code GHC emits:
-/// no PIE, red zone in use.
-const CFLAGS: &[&str] = &[
-    "-std=gnu11", "-O2", "-g", "-ffreestanding", "-nostdinc", "-fno-pie",
-    "-fno-stack-protector", "-Wall", "-Wextra", "-Werror",
-];
-
-/// How every halvm image is linked (see toolchain/linker/halvm.ld).
-pub const LDFLAGS: &[&str] = &["-static", "-nostdlib", "--gc-sections", "--no-pie", "--build-id=none"];
+use crate::target_sysroot::Sysroot;
+use crate::{atomic_dir, target_c, test_cmd};
 
 pub fn images_dir(layout: &Layout) -> PathBuf {
     layout.images().join("freestanding")
 }
 
-fn sources(repo: &Path) -> Result<Vec<PathBuf>> {
-    let dir = repo.join("tests/freestanding");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|e| e == "c"))
-        .collect();
-    v.sort();
-    Ok(v)
-}
-
-/// Compiles and links every test program; returns the images' directory.
-pub fn build(sh: &Shell, layout: &Layout, rts: &RtsXen) -> Result<PathBuf> {
-    let out = images_dir(layout);
-    let obj_dir = out.join("obj");
-    sh.create_dir(&obj_dir)?;
-    let compiler_include = cmd!(sh, "cc -print-file-name=include").read()
-        .context("asking the C compiler (cc) for its own include directory")?;
-    let (include, script, lib) = (&rts.include, &rts.linker_script, &rts.lib);
-    for src in sources(&layout.repo)? {
-        let name = src.file_stem().context("source without a name")?.to_string_lossy().into_owned();
-        let obj = obj_dir.join(format!("{name}.o"));
-        let image = out.join(&name);
-        cmd!(sh, "cc {CFLAGS...} -isystem {compiler_include} -I {include} -c {src} -o {obj}")
-            .run()
-            .with_context(|| format!("compiling {}", src.display()))?;
-        cmd!(sh, "ld {LDFLAGS...} -T {script} {obj} {lib} -o {image}")
-            .run()
-            .with_context(|| format!("linking the test image {}", image.display()))?;
+/// Compiles and links every test program of tests/freestanding, and
+/// minlibc's boot test (minlibc/tests-boot/libc_smoke.c),
+/// with the target wrapper, exactly as users' C is built; the images are
+/// rebuilt only when a source, a header or a linked library changed.
+/// Returns the images' directory.
+pub fn build(sh: &Shell, layout: &Layout, sysroot: &Sysroot) -> Result<PathBuf> {
+    let repo = &layout.repo;
+    let programs = [repo.join("tests/freestanding"), repo.join("minlibc/tests-boot")];
+    let mut key = InputKey::new("test images");
+    for dir in &programs {
+        key.tree(repo, dir)?;
     }
-    eprintln!("    test images:  {}", out.display());
+    // The sysroot holds the wrappers, headers, libraries and linker script.
+    key.tree(&sysroot.root, &sysroot.root)?;
+    let out = images_dir(layout);
+    atomic_dir::ensure(&out, &key.finish(), |dest| {
+        eprintln!("==> test images");
+        let obj_dir = layout.images().join("freestanding-obj");
+        for dir in &programs {
+            let includes = [dir.as_path()];
+            for src in target_c::sources_in(dir)? {
+                let name = src.file_stem().context("source without a name")?.to_string_lossy().into_owned();
+                let objects = target_c::compile(sysroot, &[src], &includes, &obj_dir.join(&name))?;
+                target_c::link_image(sh, sysroot, &objects, &dest.join(name))?;
+            }
+        }
+        Ok(())
+    })?;
     Ok(out)
 }
 
 /// The qemu lane needs QEMU.
-pub fn qemu_lane_available(_: &Layout) -> Result<(), String> {
-    halvm_bootkit::qemu_binary().map(|_| ())
+pub fn qemu_lane_available(_: &Layout) -> Result<(), halvm_bootkit::Unavailable> {
+    halvm_bootkit::qemu_available()
 }
 
 /// The xen lane needs QEMU and Debian's Xen 4.17 hypervisor.
-pub fn xen_lane_available(layout: &Layout) -> Result<(), String> {
+pub fn xen_lane_available(layout: &Layout) -> Result<(), halvm_bootkit::Unavailable> {
     qemu_lane_available(layout)?;
-    halvm_bootkit::xen::installed()
+    halvm_bootkit::xen_available()
 }
 
 /// Runs tests/boot's test targets with the images' directory; `serial`
@@ -88,14 +74,31 @@ fn boot_tests(sh: &Shell, layout: &Layout, targets: &[&str], serial: bool) -> Re
 }
 
 /// Checks the images' format, then boots every image directly under QEMU:
-/// TCG always, KVM too when a probe boot shows it works on this machine.
-pub fn run_qemu_lane(sh: &Shell, layout: &Layout) -> Result<()> {
+/// TCG always, KVM too when the probe image (tests/freestanding/probe.c)
+/// shows that KVM works here. KVM boots are skipped only for a machine
+/// cause the probe found; a probe that fails otherwise fails the lane
+/// (after the TCG boots, whose results are worth having).
+pub fn run_qemu_lane(sh: &Shell, layout: &Layout, skipped: &mut Vec<test_cmd::SkippedPart>) -> Result<()> {
+    use halvm_bootkit::KvmProbe;
     let mut targets = vec!["image_format", "qemu_tcg", "boot_image_script"];
-    match halvm_bootkit::kvm_works(&images_dir(layout).join("basic")) {
-        Ok(()) => targets.push("qemu_kvm"),
-        Err(why) => eprintln!("    qemu lane: KVM boots SKIPPED: {why}"),
+    let mut probe_failure = None;
+    match halvm_bootkit::probe_kvm(&images_dir(layout).join("probe")) {
+        KvmProbe::Works => targets.push("qemu_kvm"),
+        KvmProbe::Unavailable(why) => {
+            eprintln!("    qemu lane: KVM boots SKIPPED: {why}");
+            skipped.push(test_cmd::SkippedPart { part: "KVM boots", why });
+        }
+        KvmProbe::Failed(report) => {
+            eprintln!("    qemu lane: the KVM probe FAILED: {report}");
+            probe_failure = Some(report);
+        }
     }
-    boot_tests(sh, layout, &targets, false)
+    let boots = boot_tests(sh, layout, &targets, false);
+    match (probe_failure, boots) {
+        (None, boots) => boots,
+        (Some(_), Ok(())) => anyhow::bail!("the KVM probe failed (its report is above)"),
+        (Some(_), Err(e)) => anyhow::bail!("the KVM probe failed (its report is above), and {e:#}"),
+    }
 }
 
 /// Boots every image as the initial domain of Xen 4.17 inside QEMU, one

@@ -7,10 +7,13 @@
  * host_console_take); console input comes from host_console_feed. Pages
  * come from mmap, with an optional limit so tests can exhaust memory, and
  * every run is checked on free (wrong size or unknown address aborts).
+ * Entropy comes from the host's getrandom unless a test takes the
+ * generator away or makes it stop delivering.
  * halvm_exit writes the captured console to the real stdout and ends the
  * process with the status, so exit tests run in a child process.
  */
 #define _GNU_SOURCE
+#include "suite.h"  /* the test hooks' declarations */
 #include <halvm/platform.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/random.h>
+#include <errno.h>
 
 static char console_out[1 << 20];
 static size_t console_out_len;
@@ -162,6 +167,38 @@ void halvm_block_until(uint64_t deadline_ns)
         wait = 20000000u;
     struct timespec ts = { (time_t)(wait / 1000000000u), (long)(wait % 1000000000u) };
     nanosleep(&ts, NULL);
+}
+
+/* ---------------------------------------------------------- entropy */
+
+/* Bytes from the host kernel's getrandom, unless a test has set another
+ * generator (host_set_entropy): none at all, where every call fails (empty
+ * requests too, as in rts-xen), or one that exists but stops delivering
+ * (retries exhausted), where only requests for bytes fail. The last
+ * length asked for is kept so tests can see what minlibc passed down. */
+static enum host_entropy entropy_state = HOST_ENTROPY_WORKS;
+static size_t entropy_last_len;
+
+void host_set_entropy(enum host_entropy state) { entropy_state = state; }
+size_t host_entropy_last_len(void) { return entropy_last_len; }
+
+int halvm_entropy(void *buf, size_t len)
+{
+    entropy_last_len = len;
+    if (entropy_state == HOST_ENTROPY_NONE || (entropy_state == HOST_ENTROPY_EXHAUSTED && len) || (!buf && len))
+        return -1;
+    unsigned char *p = buf;
+    while (len) {
+        ssize_t r = getrandom(p, len, 0);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += r;
+        len -= (size_t)r;
+    }
+    return 0;
 }
 
 /* ------------------------------------------------------------- exit */

@@ -65,6 +65,14 @@ size_t host_console_take(char *, size_t);
 void host_console_feed(const char *, size_t);
 size_t host_pages_live(void);
 void host_set_page_limit(size_t);
+/* the platform's generator (halvm_entropy) as the tests set it */
+enum host_entropy {
+    HOST_ENTROPY_WORKS,        /* bytes from the host kernel */
+    HOST_ENTROPY_NONE,         /* no generator: every call fails */
+    HOST_ENTROPY_EXHAUSTED,    /* a generator that stopped delivering: requests for bytes fail */
+};
+void host_set_entropy(enum host_entropy);
+size_t host_entropy_last_len(void);
 
 /* ---- reports: failures are counted; the first few are described */
 struct report {

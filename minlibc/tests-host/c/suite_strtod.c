@@ -22,7 +22,9 @@ static void compare_one(struct report *r, const char *str)
     uint64_t ba, bb;
     memcpy(&ba, &a, 8);
     memcpy(&bb, &b, 8);
-    if (isnan(a) && isnan(b))
+    /* NaNs match whatever their payload, but only with the same sign:
+     * "-nan" must give a negative NaN */
+    if (isnan(a) && isnan(b) && !signbit(a) == !signbit(b))
         ba = bb;
     if (ba != bb || ea - str != eb - str || erra != errb)
         report_fail(r, "strtod(%s): glibc %a end %td errno %d, minlibc %a end %td errno %d", show(str, strlen(str)),
@@ -37,7 +39,7 @@ static void compare_one(struct report *r, const char *str)
     uint32_t fba, fbb;
     memcpy(&fba, &fa, 4);
     memcpy(&fbb, &fb, 4);
-    if (isnan(fa) && isnan(fb))
+    if (isnan(fa) && isnan(fb) && !signbit(fa) == !signbit(fb))
         fba = fbb;
     if (fba != fbb || ea - str != eb - str || erra != errb)
         report_fail(r, "strtof(%s): glibc %a end %td errno %d, minlibc %a end %td errno %d", show(str, strlen(str)),
@@ -49,7 +51,7 @@ static void compare_one(struct report *r, const char *str)
     ML_ERRNO = 0;
     long double lb = ml_strtold(str, &eb);
     errb = ML_ERRNO;
-    int same = memcmp(&la, &lb, 10) == 0 || (isnan(la) && isnan(lb));
+    int same = memcmp(&la, &lb, 10) == 0 || (isnan(la) && isnan(lb) && !signbit(la) == !signbit(lb));
     if (!same || ea - str != eb - str || erra != errb)
         report_fail(r, "strtold(%s): glibc %La end %td errno %d, minlibc %La end %td errno %d",
                     show(str, strlen(str)), la, ea - str, erra, lb, eb - str, errb);

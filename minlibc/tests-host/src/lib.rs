@@ -27,7 +27,8 @@ suites!(
     suite_time,
     suite_env,
     suite_stdio,
-    suite_misc
+    suite_misc,
+    suite_entropy
 );
 
 extern "C" {

@@ -39,8 +39,8 @@
 extern "C" {
 #endif
 
-/* Version of this API; bumped on any incompatible change. */
-#define HALVM_PLATFORM_API_VERSION 1
+/* Version of this API; bumped on any change (2: halvm_entropy). */
+#define HALVM_PLATFORM_API_VERSION 2
 
 /* ---------------------------------------------------------------- console */
 
@@ -128,6 +128,17 @@ void halvm_tick_stop(void);
  * Normal context only (never from a tick callback).
  */
 void halvm_block_until(uint64_t deadline_ns);
+
+/* ---------------------------------------------------------------- entropy */
+
+/*
+ * Fills `buf` with `len` random bytes from the CPU's hardware generator:
+ * RDSEED where CPUID advertises it, else RDRAND. Returns 0, or -1 (with
+ * nothing promised about `buf`) when the CPU has neither instruction or
+ * it keeps reporting that no value is ready; callers report that as an
+ * error and must never substitute a weaker seed. Normal context only.
+ */
+int halvm_entropy(void *buf, size_t len);
 
 /* ------------------------------------------------------------------- exit */
 

@@ -52,11 +52,12 @@ pub mod checks {
     use super::*;
 
     /// minlibc on the machine (minlibc/tests-boot/libc_smoke.c): printf,
-    /// snprintf truncation, strtod (exact bits), malloc, libm, time, and
-    /// exit(3) from main's return running the atexit handler after the
-    /// unflushed last line. Expected values are independent of minlibc.
+    /// snprintf truncation, strtod (exact bits), malloc, libm, time,
+    /// entropy (see `assert_libc_entropy`), and exit(3) from main's return
+    /// running the atexit handler after the unflushed last line. Expected
+    /// values are independent of minlibc.
     pub fn libc_smoke(m: &Machine) {
-        let out = boot(m, "libc", "");
+        let out = boot(m, "libc_smoke", "");
         for line in [
             "libc: printf [-42] [   ab] [ff  ] [3.142] [1.000000e-300] [0.0001] [0x1p+0]",
             "libc: snprintf 14 [truncat]",
@@ -68,6 +69,98 @@ pub mod checks {
             "libc: unflushed last linelibc: atexit handler ran",
         ] {
             out.assert_line(line);
+        }
+        assert_libc_entropy(&out);
+        out.assert_exit(3);
+    }
+
+    /// A yes/no value on the console.
+    fn yes_no(out: &Outcome, prefix: &str) -> bool {
+        match out.value::<String>(prefix).as_str() {
+            "yes" => true,
+            "no" => false,
+            other => out.fail(&format!("{prefix:?} is followed by {other:?}, not yes or no")),
+        }
+    }
+
+    /// libc_smoke's entropy lines, held against what the program read
+    /// from CPUID itself: with RDRAND or RDSEED, getrandom gives two
+    /// different reads, getentropy 0, /dev/urandom (a character device)
+    /// bytes and a stream on it two different values; without either,
+    /// ENOSYS from getrandom and getentropy, and /dev/urandom, still a
+    /// character device, refuses to open with ENXIO, also through fopen
+    /// (so splitmix seeds from the clock, not its constant). Returns
+    /// whether the CPU has a generator.
+    fn assert_libc_entropy(out: &Outcome) -> bool {
+        let generator = yes_no(out, "libc: cpu generator: ");
+        let lines = if generator {
+            ["libc: getrandom: 32 bytes twice, different", "libc: getentropy: 0 (none)",
+             "libc: /dev/urandom: a character device, read 32 (none)",
+             "libc: fopen(/dev/urandom): fread 1 twice, different, fclose 0"]
+        } else {
+            ["libc: getrandom: -1 (ENOSYS)", "libc: getentropy: -1 (ENOSYS)",
+             "libc: /dev/urandom: a character device, open failed (ENXIO)",
+             "libc: fopen(/dev/urandom): NULL (ENXIO)"]
+        };
+        for line in lines {
+            out.assert_line(line);
+        }
+        generator
+    }
+
+    /// The entropy image's account (tests/freestanding/entropy.c), held
+    /// against what it read from CPUID itself: with RDRAND or RDSEED every
+    /// halvm_entropy call returns 0 and two 32-byte reads differ; without
+    /// either every call returns -1. A 13-byte read never touches the
+    /// bytes after it. Returns what the CPU advertises, (RDRAND, RDSEED).
+    fn assert_entropy(out: &Outcome) -> (bool, bool) {
+        let advertised = (yes_no(out, "entropy: cpuid rdrand: "), yes_no(out, "entropy: cpuid rdseed: "));
+        if advertised.0 || advertised.1 {
+            out.assert_line("entropy: 32-byte reads returned 0 0");
+            out.assert_line("entropy: the two reads differ: yes");
+            out.assert_line("entropy: 13-byte read returned 0,");
+            out.assert_line("entropy: empty read returned 0");
+        } else {
+            out.assert_line("entropy: 32-byte reads returned -1 -1");
+            out.assert_line("entropy: 13-byte read returned -1,");
+            out.assert_line("entropy: empty read returned -1");
+        }
+        out.assert_line("the bytes after it untouched: yes");
+        out.assert_exit(0);
+        advertised
+    }
+
+    /// halvm_entropy on the machine's usual CPU model: QEMU's default
+    /// (qemu64) has neither RDRAND nor RDSEED, so on bare QEMU this is the
+    /// honest failure; Xen-in-QEMU runs on "max", which has both.
+    pub fn entropy(m: &Machine) {
+        let out = boot(m, "entropy", "");
+        let advertised = assert_entropy(&out);
+        let expected = if matches!(m, Machine::XenInQemu { .. }) { (true, true) } else { (false, false) };
+        if advertised != expected {
+            out.fail(&format!("the CPU advertises (RDRAND, RDSEED) = {advertised:?}, not {expected:?} as on {}, \
+                               so the path this check covers there went untested", m.name()));
+        }
+    }
+
+    /// Every combination of the two instructions, on CPU models that TCG
+    /// emulates exactly: an instruction the model does not advertise raises
+    /// #UD, so rts-xen must use the advertised one (RDSEED first). Then
+    /// minlibc's getrandom, getentropy and /dev/urandom with a generator
+    /// (libc_smoke on "max"). TCG only: under KVM a model can only offer
+    /// what the host CPU has.
+    pub fn entropy_by_cpu_model(m: &Machine) {
+        for (model, expected) in [("max", (true, true)), ("max,-rdseed", (true, false)),
+                                  ("qemu64,+rdseed", (false, true)), ("qemu64", (false, false))] {
+            let out = boot_with(Boot::new(image("entropy"), m.clone()).memory_mib(MEMORY_MIB).cpu_model(model));
+            let advertised = assert_entropy(&out);
+            if advertised != expected {
+                out.fail(&format!("CPU model {model:?} advertises (RDRAND, RDSEED) = {advertised:?}, not {expected:?}"));
+            }
+        }
+        let out = boot_with(Boot::new(image("libc_smoke"), m.clone()).memory_mib(MEMORY_MIB).cpu_model("max"));
+        if !assert_libc_entropy(&out) {
+            out.fail("CPU model \"max\" advertises no generator, so minlibc's entropy went untested with one");
         }
         out.assert_exit(3);
     }
@@ -290,7 +383,7 @@ macro_rules! boot_checks {
         $crate::boot_checks!($machine => hello_and_exit_0, exit_1, argv_with_quotes_and_exit_42,
             malformed_cmdline, too_many_arguments, oversized_cmdline, wrong_boot_magic, time,
             console_input, memory, memory_above_4gib, thread_local_storage, fault_null,
-            fault_stack_overflow, fault_invalid_opcode, libc_smoke);
+            fault_stack_overflow, fault_invalid_opcode, libc_smoke, entropy);
     };
     ($machine:expr => $($check:ident),* $(,)?) => {
         $(

@@ -6,7 +6,7 @@ use halvm_boot_tests::bootkit::image;
 
 #[test]
 fn test_images_are_pvh_executables_without_multiboot() {
-    for name in ["basic", "echo", "fault", "memory", "time", "tls", "libc"] {
+    for name in ["basic", "echo", "fault", "memory", "time", "tls", "probe", "libc_smoke", "entropy"] {
         let path = halvm_boot_tests::image(name);
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let info = image::inspect(&bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));

@@ -23,9 +23,9 @@ mod qemu;
 pub mod xen;
 
 pub use console::{ConsoleLog, Line};
-pub use host::{kvm_usable, kvm_works, qemu_binary};
+pub use host::{kvm_usable, probe_kvm, qemu_available, qemu_binary, xen_available, KvmProbe, SkipCause, Unavailable, PROBE_LINE};
 pub use outcome::{End, Outcome};
-pub use qemu::{Accel, Boot, Machine};
+pub use qemu::{quote_args, shell_quote, Accel, Boot, Machine};
 
 /// The final line rts-xen prints before ending the guest.
 pub const EXIT_LINE_PREFIX: &str = "halvm: exit status ";

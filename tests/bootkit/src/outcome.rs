@@ -7,6 +7,10 @@ use std::time::Duration;
 use crate::console::{ConsoleLog, Line};
 use crate::EXIT_LINE_PREFIX;
 
+/// What rts-xen prints when its shutdown request did not end the machine
+/// (rts-xen/src/exit.rs): a guest that says so did not exit cleanly.
+pub const SHUTDOWN_FAILED_PREFIX: &str = "halvm: shutdown did not take effect";
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum End {
     /// The guest wrote its status to isa-debug-exit: QEMU exited with
@@ -61,6 +65,9 @@ impl Outcome {
     /// The guest's exit status: the final line's status, confirmed by
     /// QEMU's isa-debug-exit status (which keeps only the low 7 bits).
     pub fn exit_status(&self) -> Result<u8, String> {
+        if let Some(report) = self.console.find(SHUTDOWN_FAILED_PREFIX) {
+            return Err(format!("the guest's shutdown failed: it printed {:?}", report.text));
+        }
         let line = self.final_line_status();
         match (&self.end, line) {
             (End::DebugExit(s), Some(l)) if *s == l & 0x7f => Ok(l),
@@ -112,5 +119,35 @@ impl fmt::Display for Outcome {
         writeln!(f, "---- console ({} lines):", self.console.lines.len())?;
         write!(f, "{}", self.console)?;
         writeln!(f, "---- end of console")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ended(end: End, console: &[&str]) -> Outcome {
+        let lines = console.iter().map(|t| Line { at: Duration::ZERO, text: t.to_string() }).collect();
+        Outcome {
+            machine: "qemu-tcg",
+            command: String::new(),
+            console: ConsoleLog { lines },
+            stderr: String::new(),
+            end,
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn the_final_line_and_the_debug_exit_status_agree() {
+        assert_eq!(ended(End::DebugExit(42), &["halvm: exit status 42"]).exit_status(), Ok(42));
+        assert!(ended(End::DebugExit(41), &["halvm: exit status 42"]).exit_status().is_err());
+    }
+
+    #[test]
+    fn a_guest_reporting_a_failed_shutdown_did_not_exit_cleanly() {
+        let out = ended(End::DebugExit(0), &["halvm: exit status 0", "halvm: shutdown did not take effect; halting"]);
+        let err = out.exit_status().unwrap_err();
+        assert!(err.contains("shutdown failed"), "{err}");
     }
 }

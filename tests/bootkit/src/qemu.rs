@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
 use std::thread;
@@ -48,6 +48,29 @@ pub struct Boot {
     memory_mib: u32,
     timeout: Duration,
     input: Option<(String, Vec<u8>)>,
+    echo: Option<ConsoleEcho>,
+    forward_stdin: bool,
+    cpu_model: Option<String>,
+}
+
+/// Where the console's bytes are copied as they arrive (see
+/// [`Boot::echo_console`]); shared so that a `Boot` stays `Clone`.
+#[derive(Clone)]
+struct ConsoleEcho(Arc<Mutex<dyn Write + Send>>);
+
+impl std::fmt::Debug for ConsoleEcho {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("ConsoleEcho")
+    }
+}
+
+impl ConsoleEcho {
+    /// Copies `bytes` and flushes, so that they show at once; a sink that
+    /// fails (a closed pipe) must not stop the boot.
+    fn write(&self, bytes: &[u8]) {
+        let mut sink = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let _ = sink.write_all(bytes).and_then(|_| sink.flush());
+    }
 }
 
 impl Boot {
@@ -60,6 +83,9 @@ impl Boot {
             memory_mib: 64,
             timeout: Duration::from_secs(60),
             input: None,
+            echo: None,
+            forward_stdin: false,
+            cpu_model: None,
         }
     }
 
@@ -86,6 +112,36 @@ impl Boot {
     /// went on to wait for input is surely waiting.
     pub fn input_after(mut self, trigger: impl Into<String>, input: impl Into<Vec<u8>>) -> Boot {
         self.input = Some((trigger.into(), input.into()));
+        self.forward_stdin = false;
+        self
+    }
+
+    /// Also copies the console's raw bytes (the guest's output, and the
+    /// firmware's before it) to `sink` as they arrive, flushing after each
+    /// piece, so a user watches the guest live; the captured log in the
+    /// outcome is unchanged.
+    pub fn echo_console(mut self, sink: impl Write + Send + 'static) -> Boot {
+        self.echo = Some(ConsoleEcho(Arc::new(Mutex::new(sink))));
+        self
+    }
+
+    /// Forwards this process's standard input to the guest's console as it
+    /// arrives (QEMU's stdin is a pipe, so the user's terminal stays in its
+    /// normal mode). Replaces [`Boot::input_after`]; the last call wins.
+    /// The thread that reads standard input may still wait on it after the
+    /// boot ended, and would take the next input: forward it in one boot
+    /// per process (a user tool's single boot), not in a series.
+    pub fn forward_stdin(mut self) -> Boot {
+        self.forward_stdin = true;
+        self.input = None;
+        self
+    }
+
+    /// QEMU's CPU model (`-cpu`, e.g. "max" or "qemu64,+rdseed") for a
+    /// direct QEMU boot, instead of QEMU's default (qemu64). Xen-in-QEMU
+    /// always runs on "max", which Xen needs: `run` refuses a model there.
+    pub fn cpu_model(mut self, model: impl Into<String>) -> Boot {
+        self.cpu_model = Some(model.into());
         self
     }
 
@@ -103,6 +159,9 @@ impl Boot {
             Machine::Qemu(accel) => {
                 let accel = if *accel == Accel::Kvm { "kvm" } else { "tcg" };
                 a.extend(["-accel".into(), accel.into(), "-m".into(), self.memory_mib.to_string()]);
+                if let Some(model) = &self.cpu_model {
+                    a.extend(["-cpu".into(), model.clone()]);
+                }
                 a.extend(["-kernel".into(), image, "-append".into(), self.args.clone()]);
             }
             Machine::XenInQemu { hypervisor } => {
@@ -127,21 +186,31 @@ impl Boot {
     /// Boots and waits for the guest to end or the timeout to pass.
     pub fn run(&self) -> Result<Outcome, String> {
         check_image(&self.image)?;
+        if let (Some(model), Machine::XenInQemu { .. }) = (&self.cpu_model, &self.machine) {
+            return Err(format!("CPU model {model:?} asked for a Xen-in-QEMU boot, which must run on \"max\" \
+                                (Xen needs SVM with nested paging); choose a CPU model for direct QEMU boots only"));
+        }
         let qemu = host::qemu_binary()?;
         let args = self.qemu_args();
         let command = format!("{} {}", qemu.display(), args.iter().map(|a| shell_quote(a)).collect::<Vec<_>>().join(" "));
         let start = Instant::now();
         let mut child = Command::new(&qemu)
             .args(&args)
-            .stdin(if self.input.is_some() { Stdio::piped() } else { Stdio::null() })
+            .stdin(if self.input.is_some() || self.forward_stdin { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot start {}: {e}", qemu.display()))?;
         let stdout = child.stdout.take().expect("stdout is piped");
         let stderr = child.stderr.take().expect("stderr is piped");
+        if self.forward_stdin {
+            let to_guest = child.stdin.take().expect("stdin is piped");
+            // Never joined: it may wait on the terminal after QEMU ended.
+            thread::spawn(move || forward_input(std::io::stdin(), to_guest));
+        }
         let input = self.input.clone().zip(child.stdin.take());
-        let reader = thread::spawn(move || read_console(stdout, start, input));
+        let echo = self.echo.clone();
+        let reader = thread::spawn(move || read_console(stdout, start, input, echo));
         let kvm_failed = Arc::new(AtomicBool::new(false));
         let err_reader = {
             let kvm_failed = kvm_failed.clone();
@@ -177,7 +246,12 @@ impl Boot {
 
 /// Reads QEMU's stdout (the guest's serial console) until EOF, typing the
 /// input (into QEMU's stdin) once its trigger line has appeared.
-fn read_console(mut out: impl Read, start: Instant, mut input: Option<((String, Vec<u8>), ChildStdin)>) -> ConsoleLog {
+fn read_console(
+    mut out: impl Read,
+    start: Instant,
+    mut input: Option<((String, Vec<u8>), ChildStdin)>,
+    echo: Option<ConsoleEcho>,
+) -> ConsoleLog {
     let mut log = ConsoleLog::default();
     let mut partial = Vec::new();
     let mut buf = [0u8; 4096];
@@ -186,7 +260,12 @@ fn read_console(mut out: impl Read, start: Instant, mut input: Option<((String, 
     loop {
         match out.read(&mut buf) {
             Ok(0) | Err(_) => break,
-            Ok(n) => log.push_bytes(&mut partial, &buf[..n], start.elapsed()),
+            Ok(n) => {
+                if let Some(echo) = &echo {
+                    echo.write(&buf[..n]);
+                }
+                log.push_bytes(&mut partial, &buf[..n], start.elapsed())
+            }
         }
         if input.as_ref().is_some_and(|((trigger, _), _)| log.contains(trigger)) {
             let ((_, bytes), mut stdin) = input.take().expect("checked above");
@@ -199,6 +278,21 @@ fn read_console(mut out: impl Read, start: Instant, mut input: Option<((String, 
         log.finish_line(&mut partial, start.elapsed());
     }
     log
+}
+
+/// Copies `from` to the guest's console input until either side ends.
+fn forward_input(mut from: impl Read, mut to: impl Write) {
+    let mut buf = [0u8; 1024];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                if to.write_all(&buf[..n]).and_then(|_| to.flush()).is_err() {
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// Collects QEMU's stderr, flagging a KVM internal error as it appears.
@@ -223,12 +317,110 @@ fn check_image(image: &Path) -> Result<(), String> {
     }
 }
 
-/// Quotes an argument for a POSIX shell, so that the printed command can
-/// be pasted to reproduce a boot.
-fn shell_quote(s: &str) -> String {
+/// Quotes an argument for a POSIX shell, so that a printed command can be
+/// pasted to reproduce a boot. rts-xen splits the kernel command line with
+/// the same rules (single quotes, backslash outside quotes, adjacent parts
+/// join), so this also quotes a guest's arguments: see [`quote_args`].
+pub fn shell_quote(s: &str) -> String {
     if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_=.,/:+@".contains(&b)) {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Arguments joined into one command line, each quoted with
+/// [`shell_quote`]: for a shell, and for a guest's kernel command line.
+pub fn quote_args<S: AsRef<str>>(args: &[S]) -> String {
+    args.iter().map(|a| shell_quote(a.as_ref())).collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    /// A reader that hands out its pieces one by one, each only when the
+    /// test sends it: what arrives before the next piece is sent cannot
+    /// have been buffered until the end.
+    struct Pieces(mpsc::Receiver<&'static [u8]>);
+
+    impl Read for Pieces {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let piece = self.0.recv().unwrap_or(b"");
+            buf[..piece.len()].copy_from_slice(piece);
+            Ok(piece.len())
+        }
+    }
+
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn wait_for(sink: &Shared, want: &[u8]) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while sink.0.lock().unwrap().as_slice() != want {
+            assert!(Instant::now() < deadline, "echoed {:?}, want {want:?}", String::from_utf8_lossy(&sink.0.lock().unwrap()));
+            thread::sleep(Duration::from_millis(1));
+        }
+    }
+
+    #[test]
+    fn the_console_is_echoed_as_it_arrives_and_still_captured() {
+        let (send, receive) = mpsc::channel();
+        let sink = Shared::default();
+        let echo = ConsoleEcho(Arc::new(Mutex::new(sink.clone())));
+        let reader = thread::spawn(move || read_console(Pieces(receive), Instant::now(), None, Some(echo)));
+        send.send(b"\x1bcfirst line\npart").unwrap();
+        wait_for(&sink, b"\x1bcfirst line\npart");
+        send.send(b"ial\n").unwrap();
+        wait_for(&sink, b"\x1bcfirst line\npartial\n");
+        drop(send);
+        let log = reader.join().unwrap();
+        let lines: Vec<&str> = log.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(lines, ["first line", "partial"]);
+    }
+
+    #[test]
+    fn input_is_forwarded_as_it_arrives() {
+        let (send, receive) = mpsc::channel();
+        let sink = Shared::default();
+        let to_guest = sink.clone();
+        let forwarder = thread::spawn(move || forward_input(Pieces(receive), to_guest));
+        send.send(b"one\n").unwrap();
+        wait_for(&sink, b"one\n");
+        send.send(b"two\n").unwrap();
+        wait_for(&sink, b"one\ntwo\n");
+        drop(send);
+        forwarder.join().unwrap();
+    }
+
+    #[test]
+    fn forwarding_stdin_and_typed_input_replace_each_other() {
+        let boot = Boot::new("image", Machine::Qemu(Accel::Tcg)).input_after("ready", "x").forward_stdin();
+        assert!(boot.forward_stdin && boot.input.is_none());
+        let boot = boot.input_after("ready", "x");
+        assert!(!boot.forward_stdin && boot.input.is_some());
+    }
+
+    #[test]
+    fn a_cpu_model_reaches_qemu_only_for_direct_boots() {
+        let args = |b: &Boot| b.qemu_args().windows(2).filter(|w| w[0] == "-cpu").map(|w| w[1].clone()).collect::<Vec<_>>();
+        let direct = Boot::new("image", Machine::Qemu(Accel::Tcg));
+        assert_eq!(args(&direct), Vec::<String>::new(), "QEMU's default model unless asked");
+        assert_eq!(args(&direct.cpu_model("qemu64,+rdseed")), ["qemu64,+rdseed"]);
+        let image = std::env::current_exe().unwrap(); // any existing file
+        let xen = Boot::new(&image, Machine::XenInQemu { hypervisor: "xen".into() }).cpu_model("qemu64");
+        let err = xen.run().err().expect("a CPU model for Xen-in-QEMU must be refused");
+        assert!(err.contains("\"qemu64\"") && err.contains("max"), "{err}");
     }
 }

@@ -23,12 +23,9 @@ pub struct Program {
     pub args: &'static [&'static str],
 }
 
-/// The exact command line for the guest: each argument single-quoted.
+/// The exact command line for the guest: each argument quoted.
 pub fn kernel_cmdline(args: &[&str]) -> String {
-    args.iter()
-        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-        .collect::<Vec<_>>()
-        .join(" ")
+    bootkit::quote_args(args)
 }
 
 fn images_dir() -> PathBuf {
@@ -48,11 +45,9 @@ pub struct Expected {
 pub fn expected(program: &Program) -> Expected {
     let exe = images_dir().join("host").join(program.name).join("halvm");
     // script(1) gives the program a pseudo-terminal; -e returns its status.
-    let command_line = std::iter::once(exe.display().to_string())
-        .chain(program.args.iter().map(|a| a.to_string()))
-        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let words: Vec<String> =
+        std::iter::once(exe.display().to_string()).chain(program.args.iter().map(|a| a.to_string())).collect();
+    let command_line = bootkit::quote_args(&words);
     let out = Command::new("script")
         .args(["-q", "-e", "-c", &command_line, "/dev/null"])
         .current_dir(exe.parent().unwrap())
@@ -198,6 +193,59 @@ pub mod checks {
         let out = run_and_compare(m, &program("StackLimit", &["+RTS", "-K1m", "-RTS"]));
         out.assert_line("Stack space overflow");
     }
+}
+
+/// The programs of tests/cabal/project, built by `halvm-cabal` and by the
+/// same cabal-install with the platform GHC (the cabal lane,
+/// xtask/src/cabal_lane.rs); their images and Linux builds are laid out
+/// like the Haskell tests'.
+pub mod cabal_checks {
+    use super::*;
+
+    fn compare(m: &Machine, name: &'static str) -> Outcome {
+        let out = run_and_compare(m, &Program { name, args: &[] });
+        out.assert_exit(0);
+        out
+    }
+
+    pub fn random(m: &Machine) {
+        compare(m, "random-demo").assert_line("a system-seeded die shows 1..6: True");
+    }
+    pub fn primitive(m: &Machine) {
+        compare(m, "primitive-demo");
+    }
+    pub fn clock(m: &Machine) {
+        let out = compare(m, "clock-demo");
+        out.assert_line("monotonic never goes back: True");
+        out.assert_line("realtime after 2020: True");
+    }
+    pub fn zlib(m: &Machine) {
+        compare(m, "zlib-demo").assert_line("True");
+    }
+    pub fn old_time(m: &Machine) {
+        compare(m, "old-time-demo").assert_line("now is after 2020: True");
+    }
+    pub fn vector(m: &Machine) {
+        compare(m, "vector-demo");
+    }
+    /// Structure layouts and constants from halvm-hsc2hs (cross mode,
+    /// minlibc's headers) equal native hsc2hs's with glibc.
+    pub fn hsc2hs_constants(m: &Machine) {
+        compare(m, "hsc-demo").assert_line("sizeof(struct stat) = 144");
+    }
+}
+
+/// Instantiates cabal_checks as `#[test]`s for one machine.
+#[macro_export]
+macro_rules! cabal_checks {
+    ($machine:expr => $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                $crate::cabal_checks::$check(&$machine);
+            }
+        )*
+    };
 }
 
 /// Instantiates every check as a `#[test]` for one machine.

@@ -1,0 +1,73 @@
+/*
+ * The descriptor table (fd.c): the one place that knows which descriptors
+ * exist. 0, 1 and 2 start open on the console; open() adds descriptors on
+ * the random device, /dev/urandom and /dev/random being the only files an
+ * image has. Each descriptor refers to an open file (Linux's "open file
+ * description": the device and the status flags), which dup, dup2, dup3
+ * and fcntl(F_DUPFD) share between descriptors; FD_CLOEXEC belongs to the
+ * descriptor. The descriptor calls (read, write, fstat, poll, ...) check
+ * the table and dispatch to the device.
+ */
+#ifndef MINLIBC_FD_H
+#define MINLIBC_FD_H
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/stat.h>
+
+/* Descriptors that can be open at once (sysconf(_SC_OPEN_MAX),
+ * RLIMIT_NOFILE). */
+#define MINLIBC_FD_MAX 16
+
+/* The most one read transfers, Linux's MAX_RW_COUNT: larger requests
+ * return a short count, so that the count fits ssize_t. */
+#define MINLIBC_RW_MAX ((size_t)0x7ffff000)
+
+struct open_file;
+
+/* What a kind of descriptor does. */
+struct fd_device {
+    /* read(2) for n > 0 on a descriptor open for reading */
+    ssize_t (*read)(struct open_file *, void *, size_t n);
+    /* write(2) on a descriptor open for writing; NULL: the device is
+     * read-only (opening it for writing fails with EACCES) */
+    ssize_t (*write)(const void *, size_t);
+    /* poll/select: whether a read would return without waiting */
+    int (*readable)(void);
+    /* lseek(2); NULL: the device is a stream (ESPIPE) */
+    off_t (*seek)(off_t, int);
+    /* what fstat/stat report */
+    mode_t mode;
+    dev_t rdev;
+    blksize_t blksize;
+    /* a terminal: isatty, termios */
+    int tty;
+};
+
+extern const struct fd_device __minlibc_console_device;      /* console_fd.c */
+extern const struct fd_device __minlibc_urandom_device;      /* random.c */
+extern const struct fd_device __minlibc_random_device;       /* random.c */
+
+/* What open() creates; duplicated descriptors share it, so a status flag
+ * set through one (F_SETFL) is seen through all. */
+struct open_file {
+    const struct fd_device *dev;
+    int flags;                    /* O_ACCMODE bits, O_NONBLOCK, O_APPEND */
+    int refs;                     /* descriptors referring to it; 0: unused */
+};
+
+/* The open file `fd` refers to; NULL unless `fd` is open. */
+struct open_file *__minlibc_fd(int fd);
+/* Non-zero when `fd` is open on the console. */
+int __minlibc_fd_is_console(int fd);
+
+/* The device file at `path` (an absolute path, compared exactly), or NULL:
+ * no other file exists. */
+const struct fd_device *__minlibc_device_file(const char *path);
+/* open(2) of a device file: the lowest free descriptor, or -1 with errno. */
+int __minlibc_open_device(const struct fd_device *, int flags);
+/* stat(2) of a device file. */
+void __minlibc_device_stat(const struct fd_device *, struct stat *);
+/* access(2) of a device file. */
+int __minlibc_device_access(const struct fd_device *, int mode);
+
+#endif

@@ -1,0 +1,99 @@
+//! toolchain/bin/halvm-ghc's part in recording build information: it
+//! hands GHC the prefix's build-info object and a note with the
+//! -with-rtsopts options through -optl. GHC itself is replaced by a script
+//! that records its arguments, so this runs without a built compiler; the
+//! notes it was given are linked into a real image and read back.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use common::*;
+
+/// A prefix holding halvm-ghc and a stand-in for the cross GHC, which
+/// writes its arguments, one a line, to `<prefix>/ghc-args` and exits
+/// with status 3.
+fn fake_prefix(root: &Path, with_info_object: bool) -> PathBuf {
+    let bin = root.join("bin");
+    let lib = root.join("lib/halvm/lib");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::copy(repo().join("toolchain/bin/halvm-ghc"), bin.join("halvm-ghc")).unwrap();
+    let fake = "#!/bin/sh\nprefix=$(dirname \"$0\")/..\nprintf '%s\\n' \"$@\" > \"$prefix/ghc-args\"\nexit 3\n";
+    std::fs::write(bin.join("x86_64-halvm-linux-ghc"), fake).unwrap();
+    for tool in ["halvm-ghc", "x86_64-halvm-linux-ghc"] {
+        std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    if with_info_object {
+        let info = info_object(root);
+        std::fs::rename(info, lib.join("halvm-info.o")).unwrap();
+    }
+    root.to_path_buf()
+}
+
+/// Runs halvm-ghc with `args`; returns the arguments GHC received.
+fn halvm_ghc(prefix: &Path, cache: &Path, args: &[&str]) -> Vec<String> {
+    let status = Command::new(prefix.join("bin/halvm-ghc"))
+        .args(args)
+        .env("XDG_CACHE_HOME", cache)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(3), "GHC's exit status must come through");
+    std::fs::read_to_string(prefix.join("ghc-args")).unwrap().lines().map(String::from).collect()
+}
+
+fn strings(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+#[test]
+fn links_get_the_info_object_and_a_note_with_the_last_rtsopts() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = fake_prefix(&dir.path().join("prefix"), true);
+    let cache = dir.path().join("cache");
+    let user = ["-O2", "Main.hs", "-with-rtsopts=-A1m", "-with-rtsopts=-M8m 'two words' \"q\" \\", "-o", "main.xen"];
+    let got = halvm_ghc(&prefix, &cache, &user);
+
+    let info = prefix.join("lib/halvm/lib/halvm-info.o");
+    let mut want = strings(&["-rtsopts", &format!("-optl{}", info.display())]);
+    want.extend(strings(&user));
+    assert_eq!(&got[..want.len()], &want[..], "halvm-ghc's own options first, then the user's unchanged");
+    assert_eq!(got.len(), want.len() + 1, "one more option, the note: {got:?}");
+    let note = PathBuf::from(got.last().unwrap().strip_prefix("-optl").expect("the note through -optl"));
+    assert!(note.starts_with(cache.join("halvm/rtsopts-notes")), "{}", note.display());
+
+    // What the linker would do with the two: an image that records both.
+    let note_obj = assemble(dir.path(), "rtsopts", &std::fs::read_to_string(&note).unwrap());
+    let image = link_image(dir.path(), "linked", TRIVIAL_GUEST, &[info, note_obj]);
+    let report = halvm_tools::image::inspect_file(&image).unwrap();
+    assert_eq!(report.info("halvm"), Some(env!("CARGO_PKG_VERSION")));
+    assert_eq!(report.info("ghc"), Some("9.0.2"));
+    assert_eq!(report.info("rtsopts"), Some("-M8m 'two words' \"q\" \\"));
+}
+
+/// GHC relinks when the -optl options differ from those recorded in the
+/// executable, so the same options must give the same note path.
+#[test]
+fn the_note_path_depends_only_on_the_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = fake_prefix(&dir.path().join("prefix"), false);
+    let cache = dir.path().join("cache");
+    let note = |opts: &str| halvm_ghc(&prefix, &cache, &["Main.hs", &format!("-with-rtsopts={opts}")]).pop().unwrap();
+    let first = note("-M8m");
+    assert_eq!(note("-M8m"), first);
+    assert_ne!(note("-M9m"), first);
+    let files = std::fs::read_dir(cache.join("halvm/rtsopts-notes")).unwrap().count();
+    assert_eq!(files, 2, "one file per distinct options, no leftovers");
+}
+
+#[test]
+fn without_rtsopts_or_info_object_the_arguments_pass_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = fake_prefix(&dir.path().join("prefix"), false);
+    let cache = dir.path().join("cache");
+    let got = halvm_ghc(&prefix, &cache, &["-c", "A.hs", "-rtsopts=some"]);
+    assert_eq!(got, strings(&["-rtsopts", "-c", "A.hs", "-rtsopts=some"]));
+    assert!(!cache.exists(), "nothing written without -with-rtsopts");
+}

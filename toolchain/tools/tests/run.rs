@@ -1,0 +1,229 @@
+//! halvm-run: booting a fresh image under QEMU, the errors before any
+//! boot, and the xl configuration.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::*;
+use halvm_tools::run::{COULD_NOT_BOOT, TIMED_OUT};
+
+fn run(args: &[&str]) -> Output {
+    tool("halvm-run").args(args).stdin(Stdio::null()).output().unwrap()
+}
+
+fn assert_could_not_boot(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(COULD_NOT_BOOT), "stderr: {err}");
+    assert!(err.contains(needle), "stderr should say {needle:?}: {err}");
+}
+
+/// What an interactive boot showed.
+struct Session {
+    /// Console lines seen up to `ready`, while QEMU still ran.
+    before_input: Vec<String>,
+    /// The rest of the console.
+    after_input: Vec<String>,
+    status: Option<i32>,
+    stderr: String,
+}
+
+/// Boots `image` with halvm-run `options` and guest `args` (a guest built
+/// from ECHO_STATUS_GUEST), waits for its `ready` line, checks that QEMU
+/// still runs (so the line was streamed, not printed at the end), then
+/// types `input`.
+fn boot_interactively(options: &[&str], image: &Path, args: &[&str], input: &[u8]) -> Session {
+    let mut child = tool("halvm-run")
+        .args(options)
+        .arg(image)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines_tx, lines) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let _ = lines_tx.send(line.unwrap());
+        }
+    });
+    let mut before_input = Vec::new();
+    while !before_input.iter().any(|l: &String| l == "ready") {
+        match lines.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => before_input.push(line),
+            Err(e) => {
+                let _ = child.kill();
+                panic!("no `ready` line while the guest runs ({e}); so far: {before_input:?}")
+            }
+        }
+    }
+    assert!(child.try_wait().unwrap().is_none(), "the guest waits for input: QEMU must still run");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let status = child.wait().unwrap().code();
+    let after_input = lines.iter().collect();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    Session { before_input, after_input, status, stderr }
+}
+
+/// One boot shows what a user relies on:
+/// the console streams while the guest runs, without the firmware's
+/// output; input reaches the guest; arguments arrive as given (options
+/// after IMAGE are the guest's); the status comes back whole (200 does
+/// not fit QEMU's 7 bits).
+#[test]
+fn a_guest_streams_its_console_reads_input_and_exits_with_its_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = link_image(dir.path(), "guest", ECHO_STATUS_GUEST, &[]);
+    let s = boot_interactively(&["--accel", "tcg", "--mem", "64", "--timeout", "60"], &image, &["two words", "it's", "--mem"], b"200\n");
+    assert_eq!(s.before_input, ["arg: [two words]", "arg: [it's]", "arg: [--mem]", "ready"]);
+    assert_eq!(s.status, Some(200), "console: {:?}\nstderr: {}", s.after_input, s.stderr);
+    assert!(s.after_input.starts_with(&["got status".to_string(), "halvm: exit status 200".to_string()]), "{:?}", s.after_input);
+}
+
+/// Without --accel: where /dev/kvm opens, the first run probes KVM (a
+/// boot with `-accel kvm`) and remembers the verdict, and the next run
+/// boots at once with the remembered accelerator; elsewhere TCG, no probe.
+/// A wrapper in front of QEMU logs each run's accelerator.
+#[test]
+fn without_accel_kvm_is_probed_once_and_remembered() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let log = dir.path().join("accels");
+    let real = halvm_bootkit::qemu_binary().expect("QEMU is needed for this test");
+    let wrapper = format!(
+        "#!/bin/sh\nprev=\nfor a in \"$@\"; do [ \"$prev\" = -accel ] && echo \"$a\" >> '{}'; prev=$a; done\nexec '{}' \"$@\"\n",
+        log.display(), real.display());
+    std::fs::write(bin.join("qemu-system-x86_64"), wrapper).unwrap();
+    std::fs::set_permissions(bin.join("qemu-system-x86_64"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap()))).unwrap();
+    let image = link_image(dir.path(), "guest", TRIVIAL_GUEST, &[]);
+    let cache = dir.path().join("cache");
+    let boot = || {
+        let _ = std::fs::remove_file(&log);
+        let out = tool("halvm-run").args(["--mem", "64", "--timeout", "60"]).arg(&image)
+            .env("PATH", &path).env("XDG_CACHE_HOME", &cache).stdin(Stdio::null()).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+        std::fs::read_to_string(&log).unwrap().lines().map(String::from).collect::<Vec<_>>()
+    };
+    let first = boot();
+    if halvm_bootkit::kvm_usable().is_err() {
+        assert_eq!(first, ["tcg"], "no /dev/kvm to use: TCG without a probe");
+        return;
+    }
+    assert_eq!(first.len(), 2, "a probe, then the boot: {first:?}");
+    assert_eq!(first[0], "kvm", "the probe runs under KVM");
+    assert!(cache.join("halvm/kvm-probe").is_file(), "the verdict is remembered");
+    assert_eq!(boot(), [first[1].clone()], "the second run boots at once, as the first did");
+}
+
+#[test]
+fn a_boot_past_its_timeout_is_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = link_image(dir.path(), "waits", ECHO_STATUS_GUEST, &[]);
+    // Standard input is empty: the guest waits for ever.
+    let out = run(&["--accel", "tcg", "--mem", "64", "--timeout", "2", image.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(TIMED_OUT), "stderr: {}", stderr(&out));
+    assert!(stderr(&out).contains("--timeout of 2 s"), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ready"), "the console before the timeout is shown: {}", stdout(&out));
+}
+
+#[test]
+fn a_missing_image_is_named() {
+    assert_could_not_boot(&run(&["/no/such/image.xen"]), "/no/such/image.xen: no such file");
+}
+
+#[test]
+fn a_file_that_is_not_an_image_is_refused_before_booting() {
+    assert_could_not_boot(&run(&["/bin/true"]), "no Xen PVH entry note");
+}
+
+#[test]
+fn missing_qemu_is_reported_with_how_to_install_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = link_image(dir.path(), "guest", TRIVIAL_GUEST, &[]);
+    let out = tool("halvm-run").arg(&image).env("PATH", dir.path()).output().unwrap();
+    assert_could_not_boot(&out, "apt-get install -t bookworm-backports qemu-system-x86");
+}
+
+#[test]
+fn usage_errors_are_could_not_boot_not_a_guest_status() {
+    assert_could_not_boot(&run(&["--no-such-option", "x"]), "--no-such-option");
+    assert_could_not_boot(&run(&["--xen", "--accel", "kvm", "/bin/true"]), "TCG only");
+    assert_could_not_boot(&run(&["--xl-config", "--timeout", "3", "/bin/true"]), "boots nothing");
+}
+
+/// `key = value` settings of an xl configuration, comments skipped.
+fn settings(config: &str) -> Vec<(String, String)> {
+    config
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (k, v) = l.split_once(" = ").unwrap_or_else(|| panic!("not a setting: {l:?}"));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn xl_config_describes_a_pvh_guest_and_boots_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = link_image(dir.path(), "web server", TRIVIAL_GUEST, &[]);
+    let out = tool("halvm-run")
+        .args(["--xl-config", "--mem", "96"])
+        .arg(&image)
+        .args(["two words", "x"])
+        .env("PATH", dir.path()) // no QEMU needed
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let kernel = std::fs::canonicalize(&image).unwrap();
+    let want = [
+        ("name", "\"web-server\"".to_string()),
+        ("type", "\"pvh\"".to_string()),
+        ("kernel", format!("\"{}\"", kernel.display())),
+        ("memory", "96".to_string()),
+        ("vcpus", "1".to_string()),
+        ("cmdline", "\"'two words' x\"".to_string()),
+        ("on_poweroff", "\"destroy\"".to_string()),
+        ("on_reboot", "\"destroy\"".to_string()),
+        ("on_crash", "\"destroy\"".to_string()),
+    ];
+    let want: Vec<(String, String)> = want.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    assert_eq!(settings(&stdout(&out)), want);
+}
+
+#[test]
+fn too_little_memory_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = link_image(dir.path(), "guest", TRIVIAL_GUEST, &[]);
+    let out = run(&["--xl-config", "--mem", "2", image.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(stderr(&out).contains("warning: --mem 2 is below"), "{}", stderr(&out));
+    let quiet = run(&["--xl-config", "--mem", "64", image.to_str().unwrap()]);
+    assert!(stderr(&quiet).is_empty(), "{}", stderr(&quiet));
+}
+
+/// As the initial domain of Xen inside QEMU (TCG): the console (Xen's
+/// log, then the guest's), input and the status pass through Xen.
+/// Skipped, saying so, where Xen is not installed.
+#[test]
+fn under_xen_console_input_and_status_pass_through() {
+    if !Path::new(halvm_bootkit::xen::PACKAGED).is_file() {
+        eprintln!("SKIPPED: {} is not installed", halvm_bootkit::xen::PACKAGED);
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let image = link_image(dir.path(), "guest", ECHO_STATUS_GUEST, &[]);
+    let s = boot_interactively(&["--xen", "--mem", "64", "--timeout", "60"], &image, &["x,y"], b"5\n");
+    assert!(s.before_input.iter().any(|l| l.starts_with("(XEN)")), "Xen's log is shown: {:?}", s.before_input);
+    assert!(s.before_input.contains(&"arg: [x,y]".to_string()), "{:?}", s.before_input);
+    assert_eq!(s.status, Some(5), "console: {:?}\nstderr: {}", s.after_input, s.stderr);
+}
