@@ -58,7 +58,9 @@ pub fn ensure(
     configure(&tree, platform_ghc, sysroot, &log)?;
     let timings = layout.cache().join(ghc_phases::TIMINGS_FILE);
     let mut progress = GhcProgress::new(&tree, &timings);
-    logged::run("make (stage-1 compiler, runtime, libraries)", make(&tree, sysroot, &[]), &log, |l| progress.observe(l))?;
+    logged::run("make (stage-1 compiler, runtime, libraries)", make(&tree, sysroot, &[]), &log, |l| {
+        progress.observe(l)
+    })?;
     progress.record(&timings);
     atomic_dir::ensure(&entry, &key, |out| install(sh, &tree, sysroot, &log, out))?;
     total.done();

@@ -128,6 +128,9 @@ impl GhcProgress {
     /// has them all.
     fn tree_total(&self, part: &Part) -> Option<usize> {
         let dirs = part.build_dirs();
+        if dirs.is_empty() {
+            return None;
+        }
         dirs.iter().map(|(dir, dist)| package_data::compiled_files(&self.tree, dir, dist)).sum()
     }
 
@@ -135,10 +138,14 @@ impl GhcProgress {
         let progress = &self.parts[index];
         let mut line = progress.part.label();
         if matches!(progress.part, Part::Library(_)) {
-            let previous_libraries =
-                self.previous.parts.keys().filter(|id| id.starts_with("libraries/") && id.ends_with("/dist-install")).count();
+            // Numbered out of the previous build's libraries (ids of Part::Library).
             let n = self.libraries_started;
-            line += &if n <= previous_libraries { format!(" ({n} of {previous_libraries})") } else { String::new() };
+            let of =
+                self.previous.parts.keys().filter(|id| id.starts_with("libraries/") && id.ends_with("/dist-install"));
+            let of = of.count();
+            if n <= of {
+                line += &format!(" ({n} of {of})");
+            }
         }
         line += ": started";
         if let Some(total) = progress.total {
@@ -170,7 +177,9 @@ impl GhcProgress {
     /// has succeeded. Failing to is only worth a warning.
     pub fn record(&self, path: &Path) {
         match self.timings() {
-            None => eprintln!("    build timings not recorded: this make resumed an earlier one, so its counts are partial"),
+            None => {
+                eprintln!("    build timings not recorded: this make resumed an earlier one, so its counts are partial")
+            }
             Some(record) => {
                 if let Err(err) = record.save(path) {
                     eprintln!("    warning: could not record the GHC build timings: {err:#}");

@@ -53,8 +53,6 @@ pub struct Package {
     pub name: String,
     pub why: String,
     pub release: Option<String>,
-    #[serde(default)]
-    pub lanes: Vec<String>,
 }
 
 pub fn packages(layout: &Layout) -> Result<Vec<Package>> {
@@ -292,13 +290,34 @@ mod tests {
     }
 
     #[test]
-    fn apt_sources_add_deb_src_and_backports() {
-        assert!(APT_SOURCES.contains("Types: deb-src\n"));
-        assert!(APT_SOURCES.contains("Suites: bookworm-backports"));
+    /// Every release the package list installs from is served by the apt
+    /// sources, and bookworm has deb-src for `apt-get source ghc`.
+    fn apt_sources_serve_every_release_the_package_list_names() {
+        let stanzas: Vec<(Vec<&str>, Vec<&str>)> = APT_SOURCES
+            .split("\n\n")
+            .map(|stanza| {
+                let field = |name: &str| -> Vec<&str> {
+                    stanza
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name))
+                        .map(|v| v.split_whitespace().collect())
+                        .unwrap_or_default()
+                };
+                (field("Types:"), field("Suites:"))
+            })
+            .collect();
+        let serves = |kind: &str, suite: &str| stanzas.iter().any(|(t, s)| t.contains(&kind) && s.contains(&suite));
+        let layout = Layout::with_dirs("/nonexistent", "/nonexistent");
+        for p in packages(&layout).unwrap() {
+            if let Some(release) = &p.release {
+                assert!(serves("deb", release), "{} is installed from {release}, which {APT_SOURCES_PATH} does not serve", p.name);
+            }
+        }
+        assert!(serves("deb-src", "bookworm"), "no deb-src for bookworm: `apt-get source ghc` fails");
     }
 
     fn package(name: &str, release: Option<&str>) -> Package {
-        Package { name: name.into(), why: format!("{name} is needed"), release: release.map(Into::into), lanes: vec![] }
+        Package { name: name.into(), why: format!("{name} is needed"), release: release.map(Into::into) }
     }
 
     fn commands(steps: &[RootStep]) -> Vec<String> {

@@ -34,3 +34,4 @@ mod target_sysroot;
 pub mod test_cmd;
 mod test_images;
 mod unpack;
+mod user_tools;

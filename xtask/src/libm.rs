@@ -169,7 +169,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_c_names_are_exported_from_the_libm_archive() {
+    fn is_c_export_keeps_c_names_and_refuses_rust_symbols() {
         for c in ["sin", "sinf", "lgamma_r", "signgam", "exp10f"] {
             assert!(is_c_export(c), "{c}");
         }

@@ -1,12 +1,14 @@
 //! The installed toolchain prefix (`cargo xtask prefix` prints it):
 //!
 //! ```text
-//! <prefix>/bin/halvm-ghc, halvm-ghc-pkg      what users run
+//! <prefix>/bin/halvm-*                       what users run (ghc, ghc-pkg, cabal, hsc2hs, config, inspect, run)
 //! <prefix>/bin/x86_64-halvm-linux-*          the cross compiler and the target C tools
 //! <prefix>/lib/x86_64-halvm-linux-ghc-9.0.2  GHC's library directory
 //! <prefix>/lib/halvm/                        headers, rts-xen, minlibc, libm, linker script
+//! <prefix>/lib/halvm/lib/halvm-info.o        the build-info note every image links (halvm-inspect reads it)
 //! <prefix>/lib/halvm/cabal-install/cabal      the cabal-install halvm-cabal runs
 //! <prefix>/lib/halvm/config.site              autoconf defaults for halvm-cabal's Configure packages
+//! <prefix>/lib/halvm/libexec/hsc2hs-cc        the C compiler halvm-hsc2hs gives hsc2hs
 //! <prefix>/lib/halvm/pkgconfig/               empty: the host's pkg-config packages stay hidden
 //! ```
 //!
@@ -18,7 +20,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use xshell::{cmd, Shell};
 
-use crate::cabal_install;
+use crate::{cabal_install, user_tools};
 use crate::ghc_build::InstalledGhc;
 use crate::layout::Layout;
 use crate::minlibc;
@@ -68,8 +70,13 @@ pub fn install(
         install_file(&layout.repo.join("toolchain/bin").join(tool), &prefix.join("bin").join(tool), 0o755)?;
     }
     install_file(cabal, &prefix.join(cabal_install::IN_PREFIX), 0o755)?;
+    for tool in user_tools::build(sh, layout)? {
+        install_file(&tool, &prefix.join("bin").join(tool.file_name().unwrap()), 0o755)?;
+    }
+    user_tools::install_build_info(sh, &sysroot, &layout.tmp())?;
     let halvm = sysroot.halvm_dir();
     install_file(&layout.repo.join("toolchain/cabal/config.site"), &halvm.join("config.site"), 0o644)?;
+    install_file(&layout.repo.join("toolchain/hsc2hs/hsc2hs-cc"), &halvm.join("libexec/hsc2hs-cc"), 0o755)?;
     std::fs::create_dir_all(halvm.join("pkgconfig"))?;
     Ok(sysroot)
 }

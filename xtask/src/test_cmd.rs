@@ -9,7 +9,7 @@
 //! names every skip on its lane's line. With `--strict`, on by default when
 //! CI=true, a skip whose cause is not a machine limit fails the run.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use halvm_bootkit::Unavailable;
 use xshell::{cmd, Shell};
 
@@ -197,13 +197,15 @@ fn run_unit(sh: &Shell, layout: &Layout) -> Result<()> {
         args.extend(["--package", package]);
     }
     cargo(sh, layout, &args)?;
-    crate::libc_coverage::run_for_lane(sh, layout)?;
+    crate::libc_coverage::check_minlibc_boundary(sh, layout)?;
     // rts-xen is a workspace of its own (panic = "abort"), tested apart.
     rts_xen::unit_tests(sh, layout)
 }
 
 /// rts-xen's test images, then the Haskell programs, directly under QEMU.
 fn run_qemu(sh: &Shell, layout: &Layout, built: &Built, skipped: &mut Vec<SkippedPart>) -> Result<()> {
+    let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
+    crate::libc_coverage::check_prefix(sh, prefix)?;
     test_images::run_qemu_lane(sh, layout, skipped)?;
     haskell_images::run_lane(sh, layout, built, "qemu", false)
 }

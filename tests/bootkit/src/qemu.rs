@@ -340,6 +340,12 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
 
+    #[test]
+    fn plain_arguments_stay_bare_others_are_quoted() {
+        assert_eq!(quote_args(&["42", "+RTS", "-M8m", "-RTS"]), "42 +RTS -M8m -RTS");
+        assert_eq!(quote_args(&["two words", "", "it's", "a\"b"]), r#"'two words' '' 'it'\''s' 'a"b'"#);
+    }
+
     /// A reader that hands out its pieces one by one, each only when the
     /// test sends it: what arrives before the next piece is sent cannot
     /// have been buffered until the end.

@@ -33,11 +33,13 @@ const EI_DATA: usize = 5;
 /// with `-m 2`, their image ending at 1.7 MiB).
 pub const C_RUNTIME_MIB: u64 = 1;
 /// Haskell programs: GHC's runtime takes its heap in whole 1 MiB
-/// megablocks; at start-up it allocates the nursery (`-A`, 1 MiB by
-/// default, spread over two megablocks because block descriptors share
-/// them), the first old-generation blocks, and its own tables through
-/// malloc; the first garbage collection needs megablocks to copy into.
-/// 8 MiB leaves room for that and for a few MiB of live data.
+/// megablocks (the nursery, `-A`, 1 MiB by default, the first old-generation
+/// blocks, its own tables through malloc), and the copying collector needs
+/// room to copy live data into. Measured (halvm-run --mem N, TCG): hello
+/// world and tests/haskell's Containers and Concurrency, images ending at
+/// 3 MiB, start and finish with 6 MiB, i.e. 3 MiB beyond the image; 8 MiB
+/// adds room for a few MiB of live data. A program with more live data
+/// needs more (tests/haskell/GcStress, about 10 MB live, needs 48 MiB).
 pub const GHC_RUNTIME_MIB: u64 = 8;
 
 /// Why a file is not a bootable image; each has its own exit status.

@@ -14,23 +14,6 @@ pub const COULD_NOT_BOOT: i32 = 125;
 /// halvm-run's status when the boot ran past `--timeout`.
 pub const TIMED_OUT: i32 = 126;
 
-/// The kernel command line that gives the guest exactly `args` as
-/// argv[1..]: rts-xen splits it like a shell, so every argument that holds
-/// anything but plain characters is single-quoted (a `'` inside becomes
-/// `'\''`).
-pub fn guest_cmdline(args: &[String]) -> String {
-    args.iter().map(|a| quote_arg(a)).collect::<Vec<_>>().join(" ")
-}
-
-fn quote_arg(arg: &str) -> String {
-    let plain = |b: u8| b.is_ascii_alphanumeric() || b"+-=_.,/:@%^".contains(&b);
-    if !arg.is_empty() && arg.bytes().all(plain) {
-        arg.to_string()
-    } else {
-        format!("'{}'", arg.replace('\'', r"'\''"))
-    }
-}
-
 /// A configuration for `xl create` on a Xen host: the image as a PVH
 /// guest with `memory_mib` of RAM and `cmdline` as its command line,
 /// destroyed when it powers off, reboots or crashes (rts-xen shuts down
@@ -203,16 +186,6 @@ impl<W: Write> Write for HideFirmware<W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn args(a: &[&str]) -> Vec<String> {
-        a.iter().map(|s| s.to_string()).collect()
-    }
-
-    #[test]
-    fn plain_arguments_stay_bare_others_are_quoted() {
-        assert_eq!(guest_cmdline(&args(&["42", "+RTS", "-M8m", "-RTS"])), "42 +RTS -M8m -RTS");
-        assert_eq!(guest_cmdline(&args(&["two words", "", "it's", "a\"b"])), r#"'two words' '' 'it'\''s' 'a"b'"#);
-    }
 
     #[test]
     fn xl_strings_escape_what_libxlu_dequotes() {

@@ -226,7 +226,12 @@ mod tests {
             ("ghc/stage1/build/Main.o", "compiler", "stage-1 compiler", "module"),
             ("utils/hp2ps/dist/build/Main.o", "utils/hp2ps/dist", "stage-0 tool hp2ps", "module"),
             ("./bootstrapping/Main.o", "stage-0 libraries", "stage-0 ghc-cabal and boot libraries", "module"),
-            ("utils/ghc-pkg/dist-install/build/Main.o", "utils/ghc-pkg/dist-install", "utils/ghc-pkg (dist-install)", "module"),
+            (
+                "utils/ghc-pkg/dist-install/build/Main.o",
+                "utils/ghc-pkg/dist-install",
+                "utils/ghc-pkg (dist-install)",
+                "module",
+            ),
             ("libraries/base/dist/build/A.o", "libraries/base/dist", "libraries/base (dist)", "module"),
         ];
         for (object, id, label, unit) in cases {

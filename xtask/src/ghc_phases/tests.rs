@@ -10,7 +10,10 @@ fn ghc_c(object: &str) -> String {
 
 fn record(parts: &[(&str, usize, f64)]) -> TimingRecord {
     TimingRecord::new(
-        parts.iter().map(|(id, modules, seconds)| (id.to_string(), PartTiming { modules: *modules, seconds: *seconds })).collect(),
+        parts
+            .iter()
+            .map(|(id, modules, seconds)| (id.to_string(), PartTiming { modules: *modules, seconds: *seconds }))
+            .collect(),
     )
 }
 
@@ -24,18 +27,38 @@ fn announces_parts_and_reports_counts_with_estimates() {
     let previous = record(&[("stage-0 libraries", 3, 100.0), ("compiler", 4, 400.0)]);
     let mut p = GhcProgress::with_previous(tree.path(), previous);
     let steps: [(f64, String, Option<&str>); 8] = [
-        (0.0, ghc_make(1, "bootstrapping/A.o"), Some("stage-0 ghc-cabal and boot libraries: started, 3 modules (previous build: 1m40s)")),
-        (10.0, ghc_c("compiler/stage1/build/GHC/A.o"), Some("stage-1 compiler: started, 4 modules (previous build: 6m40s)")),
+        (
+            0.0,
+            ghc_make(1, "bootstrapping/A.o"),
+            Some("stage-0 ghc-cabal and boot libraries: started, 3 modules (previous build: 1m40s)"),
+        ),
+        (
+            10.0,
+            ghc_c("compiler/stage1/build/GHC/A.o"),
+            Some("stage-1 compiler: started, 4 modules (previous build: 6m40s)"),
+        ),
         (20.0, ghc_c("compiler/stage1/build/GHC/B.o"), None),
         // 50 s after the last report, on any line: 2 of 4 done, so half of 400 s left.
-        (60.0, "<<ghc: 3501012504 bytes, 149 GCs>>".to_string(), Some("stage-1 compiler: 2/4 modules, about 3 min left (previous build: 6m40s)")),
+        (
+            60.0,
+            "<<ghc: 3501012504 bytes, 149 GCs>>".to_string(),
+            Some("stage-1 compiler: 2/4 modules, about 3 min left (previous build: 6m40s)"),
+        ),
         // Nothing compiled since: no repeated line, however long the wait.
         (200.0, "Linking ...".to_string(), None),
         // A file compiled again counts once.
-        (210.0, ghc_c("compiler/stage1/build/GHC/B.o"), Some("stage-1 compiler: 2/4 modules, about 3 min left (previous build: 6m40s)")),
+        (
+            210.0,
+            ghc_c("compiler/stage1/build/GHC/B.o"),
+            Some("stage-1 compiler: 2/4 modules, about 3 min left (previous build: 6m40s)"),
+        ),
         // The ghc program is part of the compiler.
         (230.0, ghc_c("ghc/stage1/build/Main.o"), None),
-        (300.0, ghc_c("compiler/stage1/build/GHC/D.o"), Some("stage-1 compiler: 4/4 modules, less than a minute left (previous build: 6m40s)")),
+        (
+            300.0,
+            ghc_c("compiler/stage1/build/GHC/D.o"),
+            Some("stage-1 compiler: 4/4 modules, less than a minute left (previous build: 6m40s)"),
+        ),
     ];
     for (at, line, expected) in steps {
         assert_eq!(p.observe_at(&line, at).as_deref(), expected, "at {at}s: {line}");
@@ -55,13 +78,25 @@ fn first_build_takes_totals_from_the_tree_or_shows_none() {
     write_package_data(tree.path(), "libraries/stm", "dist-install", "Control.Monad.STM");
     let mut p = GhcProgress::with_previous(tree.path(), TimingRecord::default());
     // ghc-cabal's bootstrap has no package-data.mk: no total, not zero.
-    assert_eq!(p.observe_at(&ghc_make(1, "bootstrapping/A.o"), 0.0).as_deref(), Some("stage-0 ghc-cabal and boot libraries: started"));
-    assert_eq!(p.observe_at(&ghc_c("libraries/base/dist-install/build/GHC/Base.o"), 0.0).as_deref(), Some("library base: started, 3 modules"));
-    assert_eq!(p.observe_at(&ghc_c("libraries/stm/dist-install/build/STM.o"), 0.5).as_deref(), Some("library stm: started, 1 module"));
+    assert_eq!(
+        p.observe_at(&ghc_make(1, "bootstrapping/A.o"), 0.0).as_deref(),
+        Some("stage-0 ghc-cabal and boot libraries: started")
+    );
+    assert_eq!(
+        p.observe_at(&ghc_c("libraries/base/dist-install/build/GHC/Base.o"), 0.0).as_deref(),
+        Some("library base: started, 3 modules")
+    );
+    assert_eq!(
+        p.observe_at(&ghc_c("libraries/stm/dist-install/build/STM.o"), 0.5).as_deref(),
+        Some("library stm: started, 1 module")
+    );
     assert_eq!(p.observe_at(&ghc_c("rts/dist/build/Schedule.o"), 1.0).as_deref(), Some("runtime system: started"));
     assert_eq!(p.observe_at(&ghc_c("rts/dist/build/Schedule.debug_o"), 2.0), None);
     assert_eq!(p.observe_at("", 50.0).as_deref(), Some("runtime system: 2 files so far"));
-    assert_eq!(p.observe_at(&ghc_c("libraries/base/dist-install/build/GHC/List.o"), 100.0).as_deref(), Some("library base: 2/3 modules"));
+    assert_eq!(
+        p.observe_at(&ghc_c("libraries/base/dist-install/build/GHC/List.o"), 100.0).as_deref(),
+        Some("library base: 2/3 modules")
+    );
 }
 
 #[test]
@@ -73,7 +108,10 @@ fn the_compilers_total_adds_the_library_and_the_program() {
     assert_eq!(p.observe_at(&ghc_c("compiler/stage1/build/GHC.o"), 0.0).as_deref(), Some("stage-1 compiler: started"));
     write_package_data(tree.path(), "ghc", "stage1", "Main");
     let mut p = GhcProgress::with_previous(tree.path(), TimingRecord::default());
-    assert_eq!(p.observe_at(&ghc_c("compiler/stage1/build/GHC.o"), 0.0).as_deref(), Some("stage-1 compiler: started, 4 modules"));
+    assert_eq!(
+        p.observe_at(&ghc_c("compiler/stage1/build/GHC.o"), 0.0).as_deref(),
+        Some("stage-1 compiler: started, 4 modules")
+    );
 }
 
 #[test]
@@ -167,26 +205,4 @@ fn time_left_is_the_previous_time_of_the_files_left() {
     assert_eq!(seconds_left(previous, 540), 0.0);
     assert_eq!(seconds_left(previous, 600), 0.0);
     assert_eq!(seconds_left(PartTiming { modules: 0, seconds: 5.0 }, 0), 0.0);
-}
-
-#[test]
-#[ignore]
-fn replay_real_log_tmp() {
-    let text = std::fs::read("/work/main/build/logs/ghc-build.log").unwrap();
-    let text = String::from_utf8_lossy(&text);
-    let start = text.find("==== make").unwrap();
-    let mut p = GhcProgress::with_previous(std::path::Path::new("/work/main/build/ghc-build/ghc-9.0.2"), TimingRecord::default());
-    for (i, line) in text[start..].lines().enumerate() {
-        if let Some(out) = p.observe_at(line, i as f64 / 2.0) {
-            eprintln!("[{i}] {out}");
-        }
-    }
-    let rec = p.timings().unwrap();
-    eprintln!("{}", toml::to_string(&rec).unwrap());
-    let mut p = GhcProgress::with_previous(std::path::Path::new("/work/main/build/ghc-build/ghc-9.0.2"), rec);
-    for (i, line) in text[start..].lines().enumerate() {
-        if let Some(out) = p.observe_at(line, i as f64 / 2.0) {
-            eprintln!("[{i}] {out}");
-        }
-    }
 }

@@ -46,7 +46,10 @@ impl TimingRecord {
             Err(err) => return Err(err).with_context(|| format!("reading {}", path.display())),
         };
         let record: TimingRecord = toml::from_str(&text).with_context(|| {
-            format!("{} is not a GHC build timing record; delete it, the next complete build writes a new one", path.display())
+            format!(
+                "{} is not a GHC build timing record; delete it, the next complete build writes a new one",
+                path.display()
+            )
         })?;
         if record.version != VERSION {
             bail!(

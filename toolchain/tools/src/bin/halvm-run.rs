@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use halvm_bootkit::{self as bootkit, Accel, Boot, End, Machine, Outcome};
 use halvm_tools::image;
-use halvm_tools::run::{guest_cmdline, user_cache, xl_config, HideFirmware, KvmMemory, COULD_NOT_BOOT, TIMED_OUT};
+use halvm_tools::run::{user_cache, xl_config, HideFirmware, KvmMemory, COULD_NOT_BOOT, TIMED_OUT};
 
 #[derive(Parser)]
 #[command(
@@ -123,7 +123,8 @@ fn run(cli: &Cli) -> Result<i32, Failure> {
         eprintln!("halvm-run: warning: --mem {} is below the {least} MiB this image needs at least \
                    (halvm-inspect explains the estimate)", cli.mem);
     }
-    let cmdline = guest_cmdline(&cli.args);
+    // rts-xen splits its command line like a shell: quote each argument.
+    let cmdline = halvm_bootkit::quote_args(&cli.args);
     if cli.xl_config {
         let kernel = std::fs::canonicalize(&cli.image)
             .map_err(|e| could_not_boot(format!("{}: {e}", cli.image.display())))?;
