@@ -207,7 +207,11 @@ fn run_qemu(sh: &Shell, layout: &Layout, built: &Built, skipped: &mut Vec<Skippe
     let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
     crate::libc_coverage::check_prefix(sh, prefix)?;
     test_images::run_qemu_lane(sh, layout, skipped)?;
-    haskell_images::run_lane(sh, layout, built, "qemu", false)
+    haskell_images::run_lane(sh, layout, built, "qemu", false)?;
+    // The prefix's own tools (halvm-inspect, halvm-config, halvm-run, the
+    // build-info notes halvm-ghc links) against the installed prefix.
+    let _prefix = sh.push_env("HALVM_PREFIX", prefix);
+    cargo(sh, layout, &["test", "--package", "halvm-tools"])
 }
 
 /// The same under Xen, one boot at a time (see test_images::run_xen_lane).

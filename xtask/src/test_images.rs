@@ -80,7 +80,7 @@ fn boot_tests(sh: &Shell, layout: &Layout, targets: &[&str], serial: bool) -> Re
 /// (after the TCG boots, whose results are worth having).
 pub fn run_qemu_lane(sh: &Shell, layout: &Layout, skipped: &mut Vec<test_cmd::SkippedPart>) -> Result<()> {
     use halvm_bootkit::KvmProbe;
-    let mut targets = vec!["image_format", "qemu_tcg", "boot_image_script"];
+    let mut targets = vec!["image_format", "qemu_tcg"];
     let mut probe_failure = None;
     match halvm_bootkit::probe_kvm(&images_dir(layout).join("probe")) {
         KvmProbe::Works => targets.push("qemu_kvm"),

@@ -31,9 +31,9 @@ const AFTER_HELP: &str = "What is shown:
   sizes         bytes of code, read-only data, data, bss, what is not loaded (symbols,
                 debug information), and the file
   memory        the least guest memory to boot with: the image's end address rounded
-                up to whole MiB, plus a minimum for the runtime's heap: 8 MiB for GHC's
-                runtime (a hello world needs 3 MiB; the rest is room for a little live
-                data), 1 MiB for C-only images. It is a floor for starting up and
+                up to whole MiB, plus a minimum for the runtime's heap: 3 MiB for GHC's
+                runtime (measured: a hello world starts with no less), 1 MiB for C-only
+                images. It is a floor for starting up and
                 running a small program, not a promise: a program's live data comes on
                 top, with room for GHC's copying collector to copy it.
 

@@ -1,41 +1,28 @@
 //! Shared by the integration tests: fresh images linked from tiny C
-//! programs against rts-xen, and running the tools.
+//! programs with the installed prefix's target compiler, and running the
+//! tools.
 #![allow(dead_code)] // each test file uses part of it
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
 }
 
-/// rts-xen's static library: `HALVM_RTS_XEN_LIB` if set, else the build
-/// driver's copy (`<build>/rts-xen/target/release/librts_xen.a`), built
-/// the way the build driver builds it when it is missing.
-pub fn rts_xen_lib() -> PathBuf {
-    static LIB: OnceLock<PathBuf> = OnceLock::new();
-    LIB.get_or_init(|| {
-        if let Some(lib) = std::env::var_os("HALVM_RTS_XEN_LIB") {
-            return PathBuf::from(lib);
-        }
-        let build = std::env::var_os("HALVM_BUILD_DIR").map_or_else(|| repo().join("build"), PathBuf::from);
-        let target = build.join("rts-xen/target");
-        let lib = target.join("release/librts_xen.a");
-        if !lib.is_file() {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "--quiet", "--release", "--locked", "--manifest-path"])
-                .arg(repo().join("rts-xen/Cargo.toml"))
-                .arg("--target-dir")
-                .arg(&target)
-                .status()
-                .expect("running cargo to build rts-xen");
-            assert!(status.success(), "building rts-xen failed");
-        }
-        lib
-    })
-    .clone()
+/// The installed toolchain prefix the tests link with (`HALVM_PREFIX`;
+/// the qemu lane sets it).
+pub fn prefix() -> PathBuf {
+    match std::env::var_os("HALVM_PREFIX") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => panic!("HALVM_PREFIX is not set: these tests link images with an installed prefix \
+                     (HALVM_PREFIX=$(cargo xtask prefix) cargo test -p halvm-tools)"),
+    }
+}
+
+/// The prefix's target C compiler and image linker.
+pub fn target_gcc() -> PathBuf {
+    prefix().join("bin/x86_64-halvm-linux-gcc")
 }
 
 /// Runs a command, panicking with its output unless it succeeds.
@@ -51,7 +38,7 @@ pub fn assemble(dir: &Path, name: &str, source: &str) -> PathBuf {
     let src = dir.join(format!("{name}.s"));
     let obj = dir.join(format!("{name}.o"));
     std::fs::write(&src, source).unwrap();
-    check(Command::new("gcc").arg("-c").arg(&src).arg("-o").arg(&obj));
+    check(Command::new(target_gcc()).arg("-c").arg(&src).arg("-o").arg(&obj));
     obj
 }
 
@@ -61,31 +48,16 @@ pub fn info_object(dir: &Path) -> PathBuf {
     assemble(dir, "halvm-info", &halvm_tools::build_info::toolchain_note_assembly())
 }
 
-/// Compiles the C program `c_source` freestanding against rts-xen's
-/// platform API and links it with `extra` objects into the image
-/// `dir/name`, as the freestanding test images are linked.
+/// Compiles the C program `c_source` and links it with `extra` objects
+/// into the image `dir/name` with the prefix's target compiler, exactly as
+/// every image is linked (rts-xen, minlibc, libm, the linker script).
 pub fn link_image(dir: &Path, name: &str, c_source: &str, extra: &[PathBuf]) -> PathBuf {
-    let repo = repo();
     let src = dir.join(format!("{name}.c"));
-    let obj = dir.join(format!("{name}.o"));
     let image = dir.join(name);
     std::fs::write(&src, c_source).unwrap();
-    let gcc_include = check(Command::new("gcc").arg("-print-file-name=include")).stdout;
-    let gcc_include = String::from_utf8(gcc_include).unwrap().trim().to_string();
-    check(Command::new("gcc")
-        .args(["-std=gnu11", "-O2", "-ffreestanding", "-nostdinc", "-isystem", &gcc_include])
-        .arg("-I").arg(repo.join("rts-xen/include"))
-        .args(["-fno-pie", "-fno-stack-protector", "-c"])
-        .arg(&src).arg("-o").arg(&obj));
-    let linked = check(Command::new("ld")
-        .args(["-static", "-nostdlib", "--gc-sections", "--no-pie", "--build-id=none", "-T"])
-        .arg(repo.join("toolchain/linker/halvm.ld"))
-        .arg(&obj)
-        .args(extra)
-        .arg(rts_xen_lib())
-        .arg("-o").arg(&image));
+    let linked = check(Command::new(target_gcc()).args(["-O2", "-Wall"]).arg(&src).args(extra).arg("-o").arg(&image));
     // Users see every warning on every link: the notes must cause none.
-    assert!(linked.stderr.is_empty(), "ld warned: {}", String::from_utf8_lossy(&linked.stderr));
+    assert!(linked.stderr.is_empty(), "the link warned: {}", String::from_utf8_lossy(&linked.stderr));
     image
 }
 
@@ -94,7 +66,6 @@ pub fn link_image(dir: &Path, name: &str, c_source: &str, extra: &[PathBuf]) -> 
 pub const ECHO_STATUS_GUEST: &str = r#"
 #include <halvm/platform.h>
 
-_Noreturn void exit(int status) { halvm_exit(status); }
 
 static void put(const char *s) {
     size_t n = 0;
@@ -120,7 +91,6 @@ int main(int argc, char **argv) {
 /// A guest that exits at once with status 0.
 pub const TRIVIAL_GUEST: &str = r#"
 #include <halvm/platform.h>
-_Noreturn void exit(int status) { halvm_exit(status); }
 int main(void) { return 0; }
 "#;
 
