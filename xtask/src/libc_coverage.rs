@@ -123,20 +123,10 @@ pub fn ghc_libdir(prefix: &Path) -> Result<PathBuf> {
 /// down (`rts/`, `<package>-<version>/`). The vanilla and debug runtimes
 /// and base must be among them, or the install is not the one halvm builds.
 pub fn ghc_archives(libdir: &Path) -> Result<Vec<PathBuf>> {
-    let mut archives = Vec::new();
-    for dir in std::fs::read_dir(libdir).with_context(|| format!("reading {}", libdir.display()))? {
-        let dir = dir?.path();
-        if !dir.is_dir() {
-            continue;
-        }
-        for file in std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))? {
-            let file = file?.path();
-            if file.is_file() && file.extension().is_some_and(|e| e == "a") {
-                archives.push(file);
-            }
-        }
-    }
-    archives.sort();
+    let archives: Vec<PathBuf> = crate::fsutil::files_under(libdir)?
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "a") && f.parent().and_then(Path::parent) == Some(libdir))
+        .collect();
     for required in ["rts/libHSrts.a", "rts/libHSrts_debug.a"] {
         if !archives.contains(&libdir.join(required)) {
             bail!(
