@@ -22,6 +22,7 @@ pub enum LaneChoice {
     Unit,
     Qemu,
     Xen,
+    Domu,
     Cabal,
     All,
 }
@@ -59,6 +60,7 @@ const LANES: &[Lane] = &[
     Lane { name: "unit", available: |_| Ok(()), run: |sh, layout, _, _| run_unit(sh, layout) },
     Lane { name: "qemu", available: test_images::qemu_lane_available, run: run_qemu },
     Lane { name: "xen", available: test_images::xen_lane_available, run: run_xen },
+    Lane { name: "domu", available: crate::domu_lane::available, run: crate::domu_lane::run },
     Lane { name: "cabal", available: test_images::qemu_lane_available, run: |sh, layout, built, _| {
         crate::cabal_lane::run(sh, layout, built)
     } },
@@ -158,7 +160,9 @@ pub fn run(sh: &Shell, layout: &Layout, args: &TestArgs) -> Result<()> {
         bail!("the {:?} lane does not exist yet in this version of halvm", args.lane);
     }
     let mut results = Vec::new();
+    let mut durations = Vec::new();
     for lane in selected {
+        let started = std::time::Instant::now();
         let mut skipped_parts = Vec::new();
         let end = match (lane.available)(layout) {
             Err(why) if args.lane != LaneChoice::All => {
@@ -174,10 +178,11 @@ pub fn run(sh: &Shell, layout: &Layout, args: &TestArgs) -> Result<()> {
             }
         };
         results.push(LaneResult { name: lane.name, end, skipped_parts });
+        durations.push(crate::progress::format_duration(started.elapsed().as_secs_f64()));
     }
     eprintln!("\ntest lanes{}:", if strict { " (strict: only machine limits may be skipped)" } else { "" });
-    for result in &results {
-        eprintln!("  {}", result.summary_line(strict));
+    for (result, took) in results.iter().zip(&durations) {
+        eprintln!("  {} [{took}]", result.summary_line(strict));
     }
     verdict(&results, strict)
 }

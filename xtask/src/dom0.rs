@@ -1,0 +1,404 @@
+//! The dom0 of the domU lane: Debian 12's kernel, booted as Xen's PV
+//! initial domain, with an initramfs holding busybox, Xen's toolstack and
+//! the libraries it loads, and `/init` (tests/domu/init), all taken from the
+//! pinned `dom0-*` packages of toolchain/versions.toml. The packages are
+//! unpacked with `dpkg-deb -x`, never installed.
+//!
+//! ```text
+//! build/dom0/
+//!   vmlinuz          the kernel
+//!   dom0.cpio.gz     the initramfs (newc, gzip)
+//! ```
+//!
+//! Rebuilt only when a package, /init or the code that assembles them
+//! changes (the tree's stamp is the key of all three).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use object::read::elf::{Dyn, FileHeader, ProgramHeader};
+use xshell::Shell;
+
+use crate::cpio::CpioWriter;
+use crate::input_key::InputKey;
+use crate::layout::Layout;
+use crate::manifest::Manifest;
+use crate::progress::Step;
+use crate::{atomic_dir, fetch, fsutil, unpack};
+
+/// The manifest inputs that make up dom0 start with this.
+const INPUT_PREFIX: &str = "dom0-";
+/// The kernel's input.
+const KERNEL_INPUT: &str = "dom0-kernel";
+
+/// Xen's tools, where Debian installs the real binaries (the /usr/sbin
+/// wrappers want /sys/hypervisor, which a dom0 kernel without the
+/// xen-sys module lacks).
+const XEN_BIN: &str = "usr/lib/xen-4.17/bin";
+const XEN_PROGRAMS: &[&str] = &["xl", "xenstored", "xenconsoled", "xen-init-dom0"];
+/// xenstore-utils' one program, which acts by the name it is called by.
+const XENSTORE: &str = "usr/bin/xenstore";
+const XENSTORE_NAMES: &[&str] =
+    &["xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-list", "xenstore-exists", "xenstore-rm"];
+/// Loaded by glibc at run time (pthread_cancel), so no ELF header names it;
+/// without it xl aborts.
+const RUNTIME_LIBRARIES: &[&str] = &["libgcc_s.so.1"];
+/// Where the packages keep shared libraries, and where the initramfs does.
+const LIBRARY_DIRS: &[&str] = &["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"];
+const LIBRARY_DIR: &str = "lib/x86_64-linux-gnu";
+/// The dynamic loader every x86-64 glibc program names (PT_INTERP).
+const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
+/// Xen's kernel modules the toolstack needs, in loading order (xenfs
+/// needs xen-privcmd); /init loads them from `lib/modules/xen/`.
+const MODULES: &[&str] = &["xen-privcmd", "xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc"];
+
+/// The built dom0.
+pub struct Dom0 {
+    pub kernel: PathBuf,
+    pub initramfs: PathBuf,
+}
+
+/// /init, kept in the repository.
+pub fn init_script(layout: &Layout) -> PathBuf {
+    layout.repo.join("tests/domu/init")
+}
+
+/// Fetches the pinned packages and builds dom0 unless it is current.
+pub fn ensure(sh: &Shell, layout: &Layout) -> Result<Dom0> {
+    let manifest = Manifest::load(&layout.manifest())?;
+    let names: Vec<&String> = manifest.inputs.keys().filter(|n| n.starts_with(INPUT_PREFIX)).collect();
+    if !names.iter().any(|n| *n == KERNEL_INPUT) {
+        bail!("toolchain/versions.toml has no [inputs.{KERNEL_INPUT}]: the domU lane's dom0 needs Debian 12's kernel");
+    }
+    let mut key = InputKey::new("dom0");
+    let mut packages = Vec::new();
+    for name in &names {
+        key.text(name, &manifest.input(name)?.sha256.to_string());
+        packages.push(fetch::input(sh, layout, &manifest, name)?);
+    }
+    let init = init_script(layout);
+    key.file(&layout.repo, &init)?;
+    // The code that decides what goes into the archive, and how.
+    key.text("dom0.rs", include_str!("dom0.rs")).text("cpio.rs", include_str!("cpio.rs"));
+    let dest = layout.build.join("dom0");
+    let staging = layout.tmp().join("dom0-packages");
+    atomic_dir::ensure(&dest, &key.finish(), |out| {
+        let step = Step::start(&format!("assembling dom0 from {} Debian packages", packages.len()));
+        fsutil::remove_if_exists(&staging)?;
+        for package in &packages {
+            unpack::deb(sh, package, &staging)?;
+        }
+        let kernel = find_kernel(&staging)?;
+        std::fs::copy(&kernel.vmlinuz, out.join("vmlinuz"))
+            .with_context(|| format!("copying {}", kernel.vmlinuz.display()))?;
+        let tree = assemble(&staging, &kernel.modules, &std::fs::read(&init)?)?;
+        write_gzip_cpio(&tree, &out.join("dom0.cpio.gz"))?;
+        fsutil::remove_if_exists(&staging)?;
+        step.done();
+        Ok(())
+    })?;
+    Ok(Dom0 { kernel: dest.join("vmlinuz"), initramfs: dest.join("dom0.cpio.gz") })
+}
+
+struct Kernel {
+    vmlinuz: PathBuf,
+    /// `lib/modules/<version>` in the staging tree.
+    modules: PathBuf,
+}
+
+/// The one kernel in the staging tree: `boot/vmlinuz-V` and
+/// `lib/modules/V`.
+fn find_kernel(staging: &Path) -> Result<Kernel> {
+    let modules_dir = staging.join("lib/modules");
+    let versions: Vec<PathBuf> = std::fs::read_dir(&modules_dir)
+        .with_context(|| format!("reading {}: is the {KERNEL_INPUT} package a kernel?", modules_dir.display()))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    let [modules] = versions.as_slice() else {
+        bail!("expected one kernel version in {}, found {versions:?}", modules_dir.display());
+    };
+    let version = modules.file_name().unwrap().to_string_lossy();
+    let vmlinuz = staging.join(format!("boot/vmlinuz-{version}"));
+    if !vmlinuz.is_file() {
+        bail!("{} is missing from the {KERNEL_INPUT} package", vmlinuz.display());
+    }
+    Ok(Kernel { vmlinuz, modules: modules.clone() })
+}
+
+/// One entry of the initramfs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Dir,
+    File { mode: u32, data: Vec<u8> },
+    Symlink(String),
+    CharDevice { major: u32, minor: u32 },
+}
+
+/// The initramfs as paths (relative, without a leading `/`) to entries.
+pub type Tree = BTreeMap<String, Node>;
+
+/// Adds `path`, and every directory above it that is not there yet.
+fn add(tree: &mut Tree, path: &str, node: Node) {
+    let mut parent = String::new();
+    for part in path.split('/').collect::<Vec<_>>().split_last().unwrap().1 {
+        if !parent.is_empty() {
+            parent.push('/');
+        }
+        parent.push_str(part);
+        tree.entry(parent.clone()).or_insert(Node::Dir);
+    }
+    tree.insert(path.to_string(), node);
+}
+
+fn executable(data: Vec<u8>) -> Node {
+    Node::File { mode: 0o755, data }
+}
+
+/// What dom0's initramfs holds, taken from the unpacked packages in
+/// `staging` (kernel modules from `modules`, `lib/modules/<version>`).
+fn assemble(staging: &Path, modules: &Path, init: &[u8]) -> Result<Tree> {
+    let mut tree = Tree::new();
+    for dir in ["dev", "proc", "sys", "run", "tmp", "var", "etc", "sbin", "usr/sbin"] {
+        add(&mut tree, dir, Node::Dir);
+    }
+    // The kernel opens /dev/console for /init before anything is mounted.
+    add(&mut tree, "dev/console", Node::CharDevice { major: 5, minor: 1 });
+    add(&mut tree, "init", executable(init.to_vec()));
+    // /init installs busybox's applets as symbolic links itself.
+    add(&mut tree, "bin/busybox", executable(read(&staging.join("bin/busybox"))?));
+
+    let mut programs = Vec::new();
+    for program in XEN_PROGRAMS {
+        programs.push(format!("{XEN_BIN}/{program}"));
+    }
+    programs.push(XENSTORE.to_string());
+    for program in &programs {
+        add(&mut tree, program, executable(read(&staging.join(program))?));
+    }
+    for name in XENSTORE_NAMES {
+        add(&mut tree, &format!("usr/bin/{name}"), Node::Symlink("xenstore".into()));
+    }
+
+    let paths: Vec<PathBuf> = programs.iter().map(|p| staging.join(p)).collect();
+    for program in &paths {
+        let interpreter = elf_interpreter(program)?;
+        if interpreter != LOADER {
+            bail!("{} asks for the loader {interpreter}, not {LOADER}", program.display());
+        }
+    }
+    let loader_name = LOADER.rsplit('/').next().unwrap();
+    add(&mut tree, LOADER.trim_start_matches('/'), executable(read(&find_library(staging, loader_name)?)?));
+    for (name, path) in library_closure(staging, &paths, RUNTIME_LIBRARIES)? {
+        add(&mut tree, &format!("{LIBRARY_DIR}/{name}"), executable(read(&path)?));
+    }
+
+    let xen_drivers = modules.join("kernel/drivers/xen");
+    for module in MODULES {
+        let file = format!("{module}.ko");
+        let found = walkdir::WalkDir::new(&xen_drivers)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .find(|e| e.file_name().to_string_lossy() == file)
+            .with_context(|| {
+                format!("the kernel package has no {file} under {} (compressed modules are not supported)",
+                        xen_drivers.display())
+            })?;
+        add(&mut tree, &format!("lib/modules/xen/{file}"), Node::File { mode: 0o644, data: read(found.path())? });
+    }
+    Ok(tree)
+}
+
+fn read(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// The shared libraries `programs` load, directly or through each other,
+/// plus `extra`, each by its name (DT_NEEDED) and where it is in
+/// `staging`. A library no package provides is an error naming it.
+fn library_closure(staging: &Path, programs: &[PathBuf], extra: &[&str]) -> Result<BTreeMap<String, PathBuf>> {
+    let mut found = BTreeMap::new();
+    let mut wanted: Vec<(String, PathBuf)> = Vec::new();
+    for program in programs {
+        wanted.extend(elf_needed(program)?.into_iter().map(|lib| (lib, program.clone())));
+    }
+    wanted.extend(extra.iter().map(|lib| (lib.to_string(), PathBuf::from("glibc at run time"))));
+    let loader = LOADER.rsplit('/').next().unwrap();
+    while let Some((name, by)) = wanted.pop() {
+        if found.contains_key(&name) || name == loader {
+            continue;
+        }
+        let path = find_library(staging, &name)
+            .with_context(|| format!("{name} is needed by {}", by.display()))?;
+        wanted.extend(elf_needed(&path)?.into_iter().map(|lib| (lib, path.clone())));
+        found.insert(name, path);
+    }
+    Ok(found)
+}
+
+/// `name` in the packages' library directories.
+fn find_library(staging: &Path, name: &str) -> Result<PathBuf> {
+    let candidates: BTreeSet<PathBuf> = LIBRARY_DIRS.iter().map(|d| staging.join(d).join(name)).collect();
+    candidates.into_iter().find(|p| p.exists()).with_context(|| {
+        format!("no pinned package provides the shared library {name}; add the Debian package that does \
+                 to toolchain/versions.toml as a `dom0-` input")
+    })
+}
+
+/// The libraries an ELF file names in DT_NEEDED.
+fn elf_needed(path: &Path) -> Result<Vec<String>> {
+    let data = read(path)?;
+    let parse = || -> object::read::Result<Vec<String>> {
+        let header = object::elf::FileHeader64::<object::Endianness>::parse(&*data)?;
+        let endian = header.endian()?;
+        let sections = header.sections(endian, &*data)?;
+        let Some((dynamic, strings_index)) = sections.dynamic(endian, &*data)? else { return Ok(vec![]) };
+        let strings = sections.strings(endian, &*data, strings_index)?;
+        let mut needed = Vec::new();
+        for entry in dynamic {
+            if entry.tag32(endian) == Some(object::elf::DT_NEEDED) {
+                needed.push(String::from_utf8_lossy(entry.string(endian, strings)?).into_owned());
+            }
+        }
+        Ok(needed)
+    };
+    parse().map_err(|e| anyhow::anyhow!("reading the ELF dynamic section of {}: {e}", path.display()))
+}
+
+/// The program interpreter (PT_INTERP) an ELF executable names.
+fn elf_interpreter(path: &Path) -> Result<String> {
+    let data = read(path)?;
+    let parse = || -> object::read::Result<Option<String>> {
+        let header = object::elf::FileHeader64::<object::Endianness>::parse(&*data)?;
+        let endian = header.endian()?;
+        for segment in header.program_headers(endian, &*data)? {
+            if let Some(interp) = segment.interpreter(endian, &*data)? {
+                return Ok(Some(String::from_utf8_lossy(interp).into_owned()));
+            }
+        }
+        Ok(None)
+    };
+    parse()
+        .map_err(|e| anyhow::anyhow!("reading the ELF program headers of {}: {e}", path.display()))?
+        .with_context(|| format!("{} names no program interpreter: not a dynamic executable", path.display()))
+}
+
+/// Writes `tree` as a gzip-compressed newc cpio archive (parents before
+/// children: the map is sorted and a parent's path is a prefix).
+pub fn write_gzip_cpio(tree: &Tree, path: &Path) -> Result<()> {
+    let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    let gzip = flate2::write::GzEncoder::new(std::io::BufWriter::new(file), flate2::Compression::fast());
+    let mut cpio = CpioWriter::new(gzip);
+    let written = (|| -> std::io::Result<()> {
+        for (name, node) in tree {
+            match node {
+                Node::Dir => cpio.dir(name, 0o755)?,
+                Node::File { mode, data } => cpio.file(name, *mode, data)?,
+                Node::Symlink(target) => cpio.symlink(name, target)?,
+                Node::CharDevice { major, minor } => cpio.char_device(name, 0o600, *major, *minor)?,
+            }
+        }
+        cpio.finish()?.finish()?.flush()
+    })();
+    written.with_context(|| format!("writing {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parents_are_added_once_and_before_their_children() {
+        let mut tree = Tree::new();
+        add(&mut tree, "usr/lib/xen-4.17/bin/xl", executable(vec![1]));
+        add(&mut tree, "usr/bin/xenstore", executable(vec![2]));
+        let names: Vec<&str> = tree.keys().map(String::as_str).collect();
+        assert_eq!(names, ["usr", "usr/bin", "usr/bin/xenstore", "usr/lib", "usr/lib/xen-4.17", "usr/lib/xen-4.17/bin",
+                           "usr/lib/xen-4.17/bin/xl"]);
+        assert_eq!(tree["usr/lib"], Node::Dir);
+    }
+
+    #[test]
+    fn the_archive_holds_the_tree() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut tree = Tree::new();
+        add(&mut tree, "dev/console", Node::CharDevice { major: 5, minor: 1 });
+        add(&mut tree, "bin/sh", Node::Symlink("busybox".into()));
+        add(&mut tree, "init", executable(b"#!/bin/sh\n".to_vec()));
+        let path = tmp.path().join("a.cpio.gz");
+        write_gzip_cpio(&tree, &path).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(std::fs::File::open(&path).unwrap()), &mut bytes)
+            .unwrap();
+        let entries = crate::cpio::tests::read_archive(&bytes);
+        let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["bin", "bin/sh", "dev", "dev/console", "init"]);
+        assert_eq!(entries[3].rdev, (5, 1));
+        assert_eq!(entries[4].mode, 0o100755);
+    }
+
+    /// A staging tree like the packages': the host's own `true` stands in
+    /// for every program, with the host's C library beside it.
+    fn fake_staging(root: &Path) -> PathBuf {
+        let host_true = which::which("true").unwrap();
+        let programs: Vec<String> = XEN_PROGRAMS.iter().map(|p| format!("{XEN_BIN}/{p}"))
+            .chain([XENSTORE.to_string(), "bin/busybox".to_string()]).collect();
+        for program in programs {
+            let path = root.join(program);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::copy(&host_true, path).unwrap();
+        }
+        let libs = root.join(LIBRARY_DIR);
+        std::fs::create_dir_all(&libs).unwrap();
+        for lib in ["libc.so.6", "ld-linux-x86-64.so.2", "libgcc_s.so.1"] {
+            std::fs::copy(Path::new("/lib/x86_64-linux-gnu").join(lib), libs.join(lib)).unwrap();
+        }
+        let modules = root.join("lib/modules/6.1.0-0-amd64");
+        for module in MODULES {
+            let dir = modules.join("kernel/drivers/xen").join(if *module == "xenfs" { "xenfs" } else { "" });
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(format!("{module}.ko")), module).unwrap();
+        }
+        modules
+    }
+
+    #[test]
+    fn the_tree_has_the_tools_their_libraries_the_modules_and_init() {
+        let tmp = tempfile::tempdir().unwrap();
+        let modules = fake_staging(tmp.path());
+        let tree = assemble(tmp.path(), &modules, b"#!/bin/sh\n").unwrap();
+        for path in ["init", "bin/busybox", "usr/lib/xen-4.17/bin/xl", "usr/lib/xen-4.17/bin/xenconsoled",
+                     "usr/bin/xenstore", "lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6",
+                     "lib/x86_64-linux-gnu/libgcc_s.so.1", "lib/modules/xen/xenfs.ko", "dev/console"] {
+            assert!(tree.contains_key(path), "{path} is missing from {:?}", tree.keys().collect::<Vec<_>>());
+        }
+        assert_eq!(tree["usr/bin/xenstore-read"], Node::Symlink("xenstore".into()));
+        assert_eq!(tree["lib/modules/xen/xen-privcmd.ko"], Node::File { mode: 0o644, data: b"xen-privcmd".to_vec() });
+    }
+
+    #[test]
+    fn a_library_no_package_provides_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let modules = fake_staging(tmp.path());
+        std::fs::remove_file(tmp.path().join(LIBRARY_DIR).join("libgcc_s.so.1")).unwrap();
+        let err = format!("{:#}", assemble(tmp.path(), &modules, b"").unwrap_err());
+        assert!(err.contains("libgcc_s.so.1") && err.contains("toolchain/versions.toml"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_module_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let modules = fake_staging(tmp.path());
+        std::fs::remove_file(modules.join("kernel/drivers/xen/xen-gntalloc.ko")).unwrap();
+        let err = format!("{:#}", assemble(tmp.path(), &modules, b"").unwrap_err());
+        assert!(err.contains("xen-gntalloc.ko"), "{err}");
+    }
+
+    #[test]
+    fn init_is_valid_sh() {
+        let init = init_script(&Layout::with_dirs("/nonexistent", "/nonexistent"));
+        let status = std::process::Command::new("sh").arg("-n").arg(&init).status().unwrap();
+        assert!(status.success(), "sh -n {} failed", init.display());
+    }
+}

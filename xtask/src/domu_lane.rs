@@ -1,0 +1,345 @@
+//! The domU lane: images run as ordinary Xen guests, the way users run
+//! them. One QEMU (TCG) boots Xen 4.17 with a Linux dom0 built from Debian
+//! packages (xtask/src/dom0.rs); dom0's /init (tests/domu/init) creates
+//! each case's guest in turn with `xl create -F` from the configuration
+//! `halvm-run --xl-config` prints, and reports on its console how the guest
+//! ended and what it printed. Here that console is split into cases
+//! (domu_lane/console.rs) and each is checked (domu_lane/cases.rs).
+//!
+//! ```text
+//! build/domu/
+//!   run.cpio.gz         this run's cases: plan, xl configurations, images
+//!   initrd.cpio.gz      dom0's initramfs followed by the run's (Linux
+//!                       unpacks concatenated archives in turn)
+//!   dom0-console.log    the whole serial console of the last run
+//! ```
+
+mod cases;
+mod console;
+mod plan;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use xshell::Shell;
+
+use crate::build_cmd::Built;
+use crate::layout::Layout;
+use crate::{dom0, haskell_images, test_cmd, test_images};
+use cases::{Case, Check, Ended};
+use console::{CaseLog, Dom0Report};
+
+/// Memory of the whole machine and of dom0, in MiB: dom0 holds the
+/// initramfs with every test image (about 100 MiB unpacked), the largest
+/// guest gets 128 MiB, Xen needs some for itself.
+const MACHINE_MIB: u64 = 1024;
+const DOM0_MIB: u64 = 384;
+/// Time for QEMU beyond dom0's own watchdog: firmware, Xen and the kernel
+/// before /init runs.
+const BOOT_SLACK: Duration = Duration::from_secs(90);
+
+/// The lane needs what the xen lane needs: QEMU and Debian's hypervisor.
+pub fn available(layout: &Layout) -> Result<(), halvm_bootkit::Unavailable> {
+    test_images::xen_lane_available(layout)
+}
+
+pub fn run(sh: &Shell, layout: &Layout, built: &Built, _: &mut Vec<test_cmd::SkippedPart>) -> Result<()> {
+    let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
+    let dom0 = dom0::ensure(sh, layout)?;
+    let haskell = haskell_images::build(sh, layout, prefix, &built.platform_ghc)?;
+    let cases = cases::all(&test_images::images_dir(layout), &haskell);
+    let guests: Vec<plan::Guest> = cases.iter().map(|c| c.guest.clone()).collect();
+
+    let work = layout.build.join("domu");
+    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    let run_archive = work.join("run.cpio.gz");
+    dom0::write_gzip_cpio(&plan::run_tree(&guests)?, &run_archive)?;
+    let initrd = work.join("initrd.cpio.gz");
+    concatenate(&[&dom0.initramfs, &run_archive], &initrd)?;
+
+    let xen_dir = layout.build.join("xen");
+    let hypervisor = halvm_bootkit::xen::hypervisor(&xen_dir)
+        .with_context(|| format!("preparing {} in {}", halvm_bootkit::xen::PACKAGED, xen_dir.display()))?;
+    let qemu = halvm_bootkit::qemu_binary().map_err(anyhow::Error::msg)?;
+    let args = qemu_args(&hypervisor, &dom0.kernel, &initrd);
+    let command = format!("{} {}", qemu.display(), halvm_bootkit::quote_args(&args));
+    let timeout = Duration::from_secs(plan::watchdog_s(&guests)) + BOOT_SLACK;
+    let log_path = work.join("dom0-console.log");
+    eprintln!("    domu: booting dom0 under Xen in QEMU with {} cases (log: {})", cases.len(), log_path.display());
+    let run = boot(&qemu, &args, timeout, &log_path)?;
+    let report = console::parse(&run.console);
+    report_run(&command, &run, &report, &cases, &log_path)
+}
+
+/// The QEMU command line: Xen with dom0's kernel and initramfs as its two
+/// multiboot modules (Xen drops each module line's first word, the rest is
+/// the kernel's command line; QEMU separates modules with commas).
+fn qemu_args(hypervisor: &Path, kernel: &Path, initrd: &Path) -> Vec<String> {
+    let escape = |p: &Path| p.display().to_string().replace(',', ",,");
+    let xen_cmdline =
+        format!("console=com1 dom0_mem={DOM0_MIB}M,max:{DOM0_MIB}M dom0_max_vcpus=1 loglvl=warning guest_loglvl=warning");
+    let modules = format!("{} console=hvc0 earlyprintk=xen rdinit=/init,{}", escape(kernel), escape(initrd));
+    [
+        "-nodefaults", "-no-reboot", "-nographic", "-display", "none", "-monitor", "none", "-serial", "stdio",
+        // TCG with `-cpu max`: Debian's Xen has no shadow paging, so PVH
+        // guests need the nested paging only "max" offers.
+        "-accel", "tcg", "-cpu", "max", "-smp", "1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([
+        "-m".into(), MACHINE_MIB.to_string(),
+        "-kernel".into(), hypervisor.display().to_string(),
+        "-append".into(), xen_cmdline,
+        "-initrd".into(), modules,
+    ])
+    .collect()
+}
+
+fn concatenate(parts: &[&Path], out: &Path) -> Result<()> {
+    let mut file = std::io::BufWriter::new(std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?);
+    for part in parts {
+        let mut input = std::fs::File::open(part).with_context(|| format!("reading {}", part.display()))?;
+        std::io::copy(&mut input, &mut file).with_context(|| format!("writing {}", out.display()))?;
+    }
+    file.flush()?;
+    Ok(())
+}
+
+/// One QEMU run, as seen from the host.
+struct Run {
+    console: String,
+    stderr: String,
+    /// When dom0 said its tools were ready, from QEMU's start.
+    ready_after: Option<Duration>,
+    elapsed: Duration,
+    /// How QEMU ended: its exit status, or the timeout.
+    end: String,
+    /// The host's clock at QEMU's start and end (seconds since 1970).
+    window: (u64, u64),
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// Runs QEMU until it exits or `timeout` passes, keeping the console in
+/// `log` and showing dom0's case lines as they arrive.
+fn boot(qemu: &Path, args: &[String], timeout: Duration, log: &Path) -> Result<Run> {
+    let start_unix = unix_now();
+    let start = Instant::now();
+    let mut child = Command::new(qemu)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", qemu.display()))?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let mut log_file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
+    let reader = std::thread::spawn(move || {
+        let mut console = String::new();
+        let mut ready_after = None;
+        for line in BufReader::new(stdout).split(b'\n') {
+            let Ok(bytes) = line else { break };
+            let line = String::from_utf8_lossy(&bytes).trim_end_matches('\r').to_string();
+            let _ = writeln!(log_file, "{line}");
+            if let Some(at) = line.find(console::MARKER) {
+                let message = &line[at + console::MARKER.len()..];
+                if message.starts_with("ready ") {
+                    ready_after = Some(start.elapsed());
+                }
+                if !message.contains("-begin") && !message.contains("-end") {
+                    eprintln!("    [{:7.1}s] {message}", start.elapsed().as_secs_f64());
+                }
+            }
+            console.push_str(&line);
+            console.push('\n');
+        }
+        (console, ready_after)
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let end = loop {
+        if let Some(status) = child.try_wait()? {
+            break format!("QEMU exited with {status}");
+        }
+        if start.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break format!("QEMU was killed after the run's time limit of {} s", timeout.as_secs());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let elapsed = start.elapsed();
+    let (console, ready_after) = reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    Ok(Run { console, stderr, ready_after, elapsed, end, window: (start_unix, unix_now()) })
+}
+
+/// Checks one case against what dom0 reported about it.
+fn evaluate(case: &Case, log: Option<&CaseLog>, window: (u64, u64)) -> Result<(), String> {
+    let log = log.ok_or("never started: dom0 stopped before it (see dom0's console)")?;
+    let end = log.end.as_ref().ok_or("did not finish: dom0's console ends inside this case (dom0 died, or its watchdog fired)")?;
+    let out = Ended { console: &log.console.lines, reason: end.reason, host_window: window };
+    if let Check::Hangs { ready } = &case.check {
+        out.line(ready)?;
+        return if end.timed_out {
+            Ok(())
+        } else {
+            Err(format!("expected to hang until destroyed after {} s, but it ended by itself", case.guest.timeout_s))
+        };
+    }
+    if end.timed_out {
+        return Err(format!("did not end within {} s and was destroyed", case.guest.timeout_s));
+    }
+    if !log.console.ended {
+        return Err("the guest's console log is cut off".into());
+    }
+    match &case.check {
+        Check::Assert(check) => check(&out),
+        Check::Haskell { linux, args, lines } => cases::compare_with_linux(&out, linux, args, lines),
+        Check::Hangs { .. } => unreachable!("handled above"),
+    }
+}
+
+/// Prints every case's result and the timings; fails if any case failed.
+fn report_run(command: &str, run: &Run, report: &Dom0Report, cases: &[Case], log_path: &Path) -> Result<()> {
+    let context = || {
+        format!("---- QEMU command: {command}\n---- QEMU ended: {} after {:.1} s\n---- QEMU stderr:\n{}\n---- dom0's console: {}",
+                run.end, run.elapsed.as_secs_f64(), run.stderr.trim_end(), log_path.display())
+    };
+    for failure in &report.failures {
+        eprintln!("    domu: dom0 FAILED: {failure}");
+    }
+    let Some(ready_uptime) = report.ready_uptime else {
+        let tail: Vec<&str> = run.console.lines().rev().take(60).collect::<Vec<_>>().into_iter().rev().collect();
+        bail!("dom0 never got its toolstack up; the last lines of its console:\n{}\n{}", tail.join("\n"), context());
+    };
+    let mut failed = Vec::new();
+    let mut times = Vec::new();
+    for case in cases {
+        let name = &case.guest.name;
+        let log = report.cases.get(name);
+        let seconds = log.and_then(CaseLog::seconds);
+        times.extend(seconds);
+        let took = seconds.map_or(String::new(), |s| format!(" ({s:.1} s)"));
+        match evaluate(case, log, run.window) {
+            Ok(()) => eprintln!("    domu case {name} ... ok{took}"),
+            Err(why) => {
+                eprintln!("    domu case {name} ... FAILED{took}");
+                failed.push((case, why));
+            }
+        }
+    }
+    for (case, why) in &failed {
+        let log = report.cases.get(&case.guest.name);
+        let lines = |f: Option<&Vec<String>>| f.map_or("(none)".to_string(), |l| l.join("\n"));
+        eprintln!(
+            "\n---- domu case {} FAILED: {why}\n{}\n---- xl configuration (/tests/{}.cfg):\n{}---- xl's output:\n{}\n\
+             ---- guest console:\n{}\n---- end of case {}",
+            case.guest.name,
+            context(),
+            case.guest.name,
+            case.guest.xl_config(),
+            lines(log.map(|l| &l.xl_log.lines)),
+            lines(log.map(|l| &l.console.lines)),
+            case.guest.name,
+        );
+    }
+    let ready = run.ready_after.map_or("?".into(), |d| format!("{:.1}", d.as_secs_f64()));
+    let (fastest, slowest) = times.iter().fold((f64::MAX, 0f64), |(lo, hi), &t| (lo.min(t), hi.max(t)));
+    eprintln!(
+        "    domu: dom0's toolstack ready {ready} s after QEMU started (dom0 uptime {ready_uptime:.1} s); \
+         {} guests took {:.1} s ({fastest:.1} to {slowest:.1} s each, from xl create to the guest's end); \
+         QEMU ran {:.1} s in all",
+        times.len(),
+        times.iter().sum::<f64>(),
+        run.elapsed.as_secs_f64()
+    );
+    if !report.done {
+        eprintln!("    domu: dom0 did not get through its plan ({})", run.end);
+    }
+    if !failed.is_empty() {
+        bail!("{} of {} domU cases failed (details above; dom0's console: {})", failed.len(), cases.len(), log_path.display());
+    }
+    if !report.done || !report.failures.is_empty() {
+        bail!("dom0 did not end its run cleanly ({}); its console: {}", run.end, log_path.display());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qemu_gets_xen_with_dom0s_kernel_and_initramfs_as_modules() {
+        let args = qemu_args(Path::new("/b/xen-4.17"), Path::new("/b/dom0/vmlinuz"), Path::new("/b/a,b/initrd"));
+        let after = |flag: &str| args[args.iter().position(|a| a == flag).unwrap() + 1].clone();
+        assert_eq!(after("-kernel"), "/b/xen-4.17");
+        assert_eq!(after("-cpu"), "max");
+        assert_eq!(after("-initrd"), "/b/dom0/vmlinuz console=hvc0 earlyprintk=xen rdinit=/init,/b/a,,b/initrd");
+        assert!(after("-append").contains("dom0_mem=384M,max:384M"));
+        assert!(args.contains(&"-no-reboot".to_string()), "dom0's reboot must end QEMU");
+    }
+
+    fn hello_case() -> Case {
+        let guest = plan::Guest { name: "hello".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
+                                  timeout_s: 10 };
+        Case { guest, check: Check::Assert(|out| out.exit(0)) }
+    }
+
+    fn hang_case() -> Case {
+        let guest = plan::Guest { name: "echo".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
+                                  timeout_s: 5 };
+        Case { guest, check: Check::Hangs { ready: "echo: ready" } }
+    }
+
+    fn parsed(console: &str) -> Dom0Report {
+        console::parse(console)
+    }
+
+    const ENDED: &str = "halvm-domu: case hello start uptime=1\n\
+        halvm-domu: case hello console-begin\n|halvm: exit status 0\nhalvm-domu: case hello console-end\n\
+        halvm-domu: case hello end reason=0 timed-out=no uptime=2\n";
+
+    #[test]
+    fn a_case_passes_on_its_checks_and_fails_when_missing_unfinished_or_timed_out() {
+        let report = parsed(ENDED);
+        assert_eq!(evaluate(&hello_case(), report.cases.get("hello"), (0, 0)), Ok(()));
+        assert!(evaluate(&hello_case(), None, (0, 0)).unwrap_err().contains("never started"));
+        let cut = parsed(&ENDED[..ENDED.find("|halvm").unwrap()]);
+        assert!(evaluate(&hello_case(), cut.cases.get("hello"), (0, 0)).unwrap_err().contains("did not finish"));
+        let hung = parsed(&ENDED.replace("timed-out=no", "timed-out=yes"));
+        assert!(evaluate(&hello_case(), hung.cases.get("hello"), (0, 0)).unwrap_err().contains("destroyed"));
+        let wrong = parsed(&ENDED.replace("reason=0", "reason=3"));
+        assert!(evaluate(&hello_case(), wrong.cases.get("hello"), (0, 0)).unwrap_err().contains("reason code 3"));
+    }
+
+    #[test]
+    fn the_hanging_case_must_hang() {
+        let hung = "halvm-domu: case echo start uptime=1\nhalvm-domu: case echo console-begin\n|echo: ready\n\
+                    halvm-domu: case echo console-end\nhalvm-domu: case echo end reason=none timed-out=yes uptime=7\n";
+        assert_eq!(evaluate(&hang_case(), parsed(hung).cases.get("echo"), (0, 0)), Ok(()));
+        let ended = parsed(&hung.replace("timed-out=yes", "timed-out=no"));
+        assert!(evaluate(&hang_case(), ended.cases.get("echo"), (0, 0)).unwrap_err().contains("ended by itself"));
+    }
+
+    #[test]
+    fn concatenation_keeps_both_archives_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (a, b, out) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("out"));
+        std::fs::write(&a, b"first").unwrap();
+        std::fs::write(&b, b"second").unwrap();
+        concatenate(&[&a, &b], &out).unwrap();
+        assert_eq!(std::fs::read(out).unwrap(), b"firstsecond");
+    }
+}
