@@ -69,7 +69,11 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built) -> Result<()> {
     }
     let _images = sh.push_env("HALVM_HASKELL_IMAGES", &images);
     let _prefix = sh.push_env("HALVM_PREFIX", prefix);
-    test_cmd::cargo(sh, layout, &["test", "--package", "halvm-ghc-tests", "--test", "cabal_qemu", "--test", "hsc2hs"])
+    test_cmd::cargo(
+        sh,
+        layout,
+        &["test", "--package", "halvm-ghc-tests", "--test", "cabal_qemu", "--test", "hsc2hs", "--test", "halvm_cabal_args"],
+    )
 }
 
 /// One cabal-install configuration: halvm-cabal, or the same cabal binary

@@ -166,6 +166,9 @@ fn assemble(staging: &Path, modules: &Path, init: &[u8]) -> Result<Tree> {
     // The kernel opens /dev/console for /init before anything is mounted.
     add(&mut tree, "dev/console", Node::CharDevice { major: 5, minor: 1 });
     add(&mut tree, "init", executable(init.to_vec()));
+    // xl reads its defaults from here and complains when there is none;
+    // the built-in defaults are the ones wanted.
+    add(&mut tree, "etc/xen/xl.conf", Node::File { mode: 0o644, data: b"# built-in defaults\n".to_vec() });
     // /init installs busybox's applets as symbolic links itself.
     add(&mut tree, "bin/busybox", executable(read(&staging.join("bin/busybox"))?));
 

@@ -255,9 +255,11 @@ fn report_run(command: &str, run: &Run, report: &Dom0Report, cases: &[Case], log
         );
     }
     let ready = run.ready_after.map_or("?".into(), |d| format!("{:.1}", d.as_secs_f64()));
+    let init = report.init_uptime.map_or("?".into(), |u| format!("{u:.1}"));
     let (fastest, slowest) = times.iter().fold((f64::MAX, 0f64), |(lo, hi), &t| (lo.min(t), hi.max(t)));
     eprintln!(
-        "    domu: dom0's toolstack ready {ready} s after QEMU started (dom0 uptime {ready_uptime:.1} s); \
+        "    domu: dom0's toolstack ready {ready} s after QEMU started (dom0 uptime: /init at {init} s, tools up at \
+         {ready_uptime:.1} s); \
          {} guests took {:.1} s ({fastest:.1} to {slowest:.1} s each, from xl create to the guest's end); \
          QEMU ran {:.1} s in all",
         times.len(),
@@ -293,13 +295,13 @@ mod tests {
 
     fn hello_case() -> Case {
         let guest = plan::Guest { name: "hello".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
-                                  timeout_s: 10 };
+                                  timeout_s: 10, input: None };
         Case { guest, check: Check::Assert(|out| out.exit(0)) }
     }
 
     fn hang_case() -> Case {
         let guest = plan::Guest { name: "echo".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
-                                  timeout_s: 5 };
+                                  timeout_s: 5, input: None };
         Case { guest, check: Check::Hangs { ready: "echo: ready" } }
     }
 

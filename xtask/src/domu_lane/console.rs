@@ -12,6 +12,8 @@ pub const MARKER: &str = "halvm-domu: ";
 /// What dom0 reported over the whole run.
 #[derive(Debug, Default, PartialEq)]
 pub struct Dom0Report {
+    /// dom0's uptime when /init started.
+    pub init_uptime: Option<f64>,
     /// dom0's uptime when its toolstack was ready.
     pub ready_uptime: Option<f64>,
     /// /init's own failure (`FAILED: ...`), e.g. a tool that did not start
@@ -73,7 +75,9 @@ pub fn parse(text: &str) -> Dom0Report {
             continue;
         };
         let message = &line[at + MARKER.len()..];
-        if let Some(rest) = message.strip_prefix("ready ") {
+        if let Some(rest) = message.strip_prefix("init ") {
+            report.init_uptime = field(rest, "uptime").and_then(|v| v.parse().ok());
+        } else if let Some(rest) = message.strip_prefix("ready ") {
             report.ready_uptime = field(rest, "uptime").and_then(|v| v.parse().ok());
         } else if let Some(what) = message.strip_prefix("FAILED: ") {
             report.failures.push(what.to_string());
@@ -144,6 +148,7 @@ mod tests {
     const RUN: &str = "\
 (XEN) Xen version 4.17
 [    1.000000] Linux version 6.1
+halvm-domu: init uptime=5.20
 halvm-domu: ready uptime=5.80
 halvm-domu: case basic-exit-0 start uptime=6.01
 halvm-domu: case basic-exit-0 xl-log-begin
@@ -170,7 +175,7 @@ halvm-domu: done
     #[test]
     fn cases_their_logs_and_how_they_ended() {
         let report = parse(RUN);
-        assert_eq!(report.ready_uptime, Some(5.8));
+        assert_eq!((report.init_uptime, report.ready_uptime), (Some(5.2), Some(5.8)));
         assert!(report.done && report.failures.is_empty());
         let basic = &report.cases["basic-exit-0"];
         assert_eq!(basic.console.lines, ["hello from halvm", "halvm: exit status 0"], "Xen's line is not the guest's");

@@ -4,6 +4,8 @@
 //! ```text
 //! tests/plan                watchdog SECONDS / case NAME TIMEOUT ...
 //! tests/NAME.cfg            halvm-run --xl-config's configuration for the case
+//! tests/NAME.trigger        for a case with console input: what to wait for,
+//! tests/NAME.input          and what to type then
 //! tests/files/IMAGE         each image once
 //! tests/images/NAME.xen     -> ../files/IMAGE (xl names the domain after it)
 //! ```
@@ -26,6 +28,14 @@ pub struct Guest {
     pub cmdline: String,
     pub memory_mib: u64,
     pub timeout_s: u64,
+    /// Console input to type once the guest's console shows a trigger.
+    pub input: Option<Input>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Input {
+    pub trigger: String,
+    pub text: String,
 }
 
 /// Time for dom0 to start its tools, on top of the cases' own limits.
@@ -62,7 +72,8 @@ pub fn plan_text(guests: &[Guest]) -> Result<String> {
         if !seen.insert(&guest.name) {
             bail!("two cases are called {}", guest.name);
         }
-        text.push_str(&format!("case {} {}\n", guest.name, guest.timeout_s));
+        let mode = if guest.input.is_some() { " input" } else { "" };
+        text.push_str(&format!("case {} {}{mode}\n", guest.name, guest.timeout_s));
     }
     Ok(text)
 }
@@ -89,6 +100,14 @@ pub fn run_tree(guests: &[Guest]) -> Result<Tree> {
         }
         tree.insert(format!("tests/{}.cfg", guest.name), Node::File { mode: 0o644, data: guest.xl_config().into_bytes() });
         tree.insert(format!("tests/images/{}.xen", guest.name), Node::Symlink(format!("../files/{file}")));
+        if let Some(input) = &guest.input {
+            if input.trigger.is_empty() || input.trigger.contains('\n') {
+                bail!("case {}: the input's trigger must be one non-empty line", guest.name);
+            }
+            let file = |data: &str| Node::File { mode: 0o644, data: data.as_bytes().to_vec() };
+            tree.insert(format!("tests/{}.trigger", guest.name), file(&input.trigger));
+            tree.insert(format!("tests/{}.input", guest.name), file(&input.text));
+        }
     }
     for (file, path) in files {
         let data = std::fs::read(path).with_context(|| format!("reading the test image {}", path.display()))?;
@@ -102,17 +121,20 @@ mod tests {
     use super::*;
 
     fn guest(name: &str, image: &Path) -> Guest {
-        Guest { name: name.into(), image: image.into(), cmdline: "42 'two words'".into(), memory_mib: 48, timeout_s: 30 }
+        Guest { name: name.into(), image: image.into(), cmdline: "42 'two words'".into(), memory_mib: 48, timeout_s: 30,
+                input: None }
     }
 
     #[test]
     fn the_plan_lists_the_cases_in_order_under_a_watchdog_covering_them_all() {
         let image = Path::new("/x/basic");
-        let plan = plan_text(&[guest("basic-exit-0", image), guest("Hello", image)]).unwrap();
+        let mut echo = guest("echo", image);
+        echo.input = Some(Input { trigger: "ready".into(), text: "x\r".into() });
+        let plan = plan_text(&[guest("basic-exit-0", image), guest("Hello", image), echo]).unwrap();
         let lines: Vec<&str> = plan.lines().collect();
-        assert_eq!(lines[1..], ["case basic-exit-0 30", "case Hello 30"]);
+        assert_eq!(lines[1..], ["case basic-exit-0 30", "case Hello 30", "case echo 30 input"]);
         let watchdog: u64 = lines[0].strip_prefix("watchdog ").unwrap().parse().unwrap();
-        assert!(watchdog >= 60 + DOM0_START_S, "{watchdog}");
+        assert!(watchdog >= 90 + DOM0_START_S, "{watchdog}");
     }
 
     #[test]
@@ -146,6 +168,20 @@ mod tests {
         assert_eq!(tree["tests/images/exit-1.xen"], Node::Symlink("../files/basic".into()));
         assert!(matches!(&tree["tests/exit-0.cfg"], Node::File { data, .. } if data.starts_with(b"# xl configuration")));
         assert_eq!(tree.keys().filter(|k| k.starts_with("tests/files/")).count(), 1);
+    }
+
+    #[test]
+    fn console_input_gets_its_trigger_and_text() {
+        let tmp = tempfile::tempdir().unwrap();
+        let image = tmp.path().join("echo");
+        std::fs::write(&image, b"ELF").unwrap();
+        let mut echo = guest("echo-input", &image);
+        echo.input = Some(Input { trigger: "echo: ready".into(), text: "typed line\r".into() });
+        let tree = run_tree(&[echo.clone()]).unwrap();
+        assert_eq!(tree["tests/echo-input.trigger"], Node::File { mode: 0o644, data: b"echo: ready".to_vec() });
+        assert_eq!(tree["tests/echo-input.input"], Node::File { mode: 0o644, data: b"typed line\r".to_vec() });
+        echo.input = Some(Input { trigger: "two\nlines".into(), text: "x".into() });
+        assert!(run_tree(&[echo]).unwrap_err().to_string().contains("one non-empty line"));
     }
 
     #[test]

@@ -1,0 +1,100 @@
+//! halvm-cabal's own logic, with a stand-in for cabal-install that prints
+//! the arguments it gets: where the tool options go, which commands are
+//! refused, and the first-use configuration. (The cabal lane builds real
+//! packages with the real cabal.)
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A fake prefix holding the real halvm-cabal script and a stand-in cabal,
+/// made once: writing executables while other test threads fork and exec
+/// can fail with "text file busy".
+fn fake_prefix() -> &'static tempfile::TempDir {
+    static PREFIX: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    PREFIX.get_or_init(make_fake_prefix)
+}
+
+fn make_fake_prefix() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    let cabal_dir = dir.path().join("lib/halvm/cabal-install");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::create_dir_all(&cabal_dir).unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../toolchain/bin/halvm-cabal");
+    std::fs::copy(script, bin.join("halvm-cabal")).unwrap();
+    let stand_in = cabal_dir.join("cabal");
+    std::fs::write(&stand_in, "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+fn run(prefix: &Path, cabal_dir: &Path, args: &[&str]) -> Output {
+    Command::new(prefix.join("bin/halvm-cabal"))
+        .args(args)
+        .env("HALVM_CABAL_DIR", cabal_dir)
+        .output()
+        .expect("running halvm-cabal")
+}
+
+fn arguments(out: &Output) -> Vec<String> {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.trim_matches(|c| c == '[' || c == ']').to_string()).collect()
+}
+
+#[test]
+fn tool_options_follow_the_command_word_before_the_programs_arguments() {
+    let prefix = fake_prefix();
+    let p = prefix.path().canonicalize().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let got = arguments(&run(&p, state.path(), &["-v1", "build", "my exe", "--", "a b"]));
+    let tool = |name: &str| format!("{}", p.join("bin").join(name).display());
+    let expected: Vec<String> = vec![
+        "-v1".into(),
+        "build".into(),
+        "--builddir=dist-halvm".into(),
+        format!("--with-compiler={}", tool("halvm-ghc")),
+        format!("--with-hc-pkg={}", tool("halvm-ghc-pkg")),
+        format!("--with-hsc2hs={}", tool("halvm-hsc2hs")),
+        format!("--with-gcc={}", tool("x86_64-halvm-linux-gcc")),
+        format!("--with-ld={}", tool("x86_64-halvm-linux-ld")),
+        format!("--with-ar={}", tool("x86_64-halvm-linux-ar")),
+        format!("--with-strip={}", tool("x86_64-halvm-linux-strip")),
+        "my exe".into(),
+        "--".into(),
+        "a b".into(),
+    ];
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn other_commands_pass_through_untouched() {
+    let (prefix, state) = (fake_prefix(), tempfile::tempdir().unwrap());
+    assert_eq!(arguments(&run(prefix.path(), state.path(), &["update"])), ["update"]);
+    assert_eq!(arguments(&run(prefix.path(), state.path(), &["clean"])), ["clean", "--builddir=dist-halvm"]);
+}
+
+#[test]
+fn commands_that_would_run_target_code_here_are_refused() {
+    let (prefix, state) = (fake_prefix(), tempfile::tempdir().unwrap());
+    for command in ["run", "test", "bench", "repl"] {
+        let out = run(prefix.path(), state.path(), &[command, "x"]);
+        assert_eq!(out.status.code(), Some(2), "{command}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("halvm-run") && err.contains("list-bin"), "{command}: {err}");
+        assert!(out.stdout.is_empty(), "{command}: cabal ran");
+    }
+}
+
+#[test]
+fn the_first_use_writes_a_configuration_and_later_uses_keep_it() {
+    let prefix = fake_prefix();
+    let dir = tempfile::tempdir().unwrap();
+    let state: PathBuf = dir.path().join("state");
+    arguments(&run(prefix.path(), &state, &["update"]));
+    let config = std::fs::read_to_string(state.join("config")).unwrap();
+    assert!(config.contains("repository hackage.haskell.org"), "{config}");
+    std::fs::write(state.join("config"), "-- mine\n").unwrap();
+    arguments(&run(prefix.path(), &state, &["update"]));
+    assert_eq!(std::fs::read_to_string(state.join("config")).unwrap(), "-- mine\n");
+}
