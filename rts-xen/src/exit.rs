@@ -1,5 +1,6 @@
-//! Ending the guest: the machine-readable final line, then Xen's
-//! SCHEDOP_shutdown or QEMU's isa-debug-exit device.
+//! Ending the guest: the status in XenStore (ordinary Xen domains), the
+//! machine-readable final line, then Xen's SCHEDOP_shutdown or QEMU's
+//! isa-debug-exit device.
 
 use crate::cpu;
 use crate::platform::{self, Kind};
@@ -37,6 +38,9 @@ pub extern "C" fn halvm_exit(status: core::ffi::c_int) -> ! {
 }
 
 pub fn exit(status: u8) -> ! {
+    if platform::kind() == Kind::XenDomU {
+        record_in_xenstore(status);
+    }
     crate::kprintln!("halvm: exit status {status}");
     // SAFETY: nothing runs after this; interrupts would only get in the way.
     unsafe { cpu::disable_interrupts() };
@@ -65,6 +69,18 @@ pub fn exit(status: u8) -> ! {
     };
     crate::kprintln!("halvm: shutdown did not take effect: {failure}; halting");
     cpu::halt_forever()
+}
+
+/// An ordinary Xen domain also leaves its status in XenStore, for the
+/// toolstack to read while the domain lingers after its shutdown. Bounded
+/// in time; a failure is reported and the exit goes on.
+fn record_in_xenstore(status: u8) {
+    use xen::store::{record_exit_status, EXIT_STATUS_KEY};
+    // Waits may halt only if the caller could have (not in a fault handler).
+    let may_halt = cpu::interrupts_enabled();
+    if let Err(e) = cpu::without_interrupts(|| record_exit_status(status, may_halt)) {
+        crate::kprintln!("halvm: could not record the exit status in XenStore ({EXIT_STATUS_KEY}): {e}");
+    }
 }
 
 fn debug_exit(status: u8) {

@@ -2,15 +2,17 @@
 //! direct PVH boots under QEMU). Its C API is include/halvm/platform.h.
 //!
 //! The pure parts (command-line splitting, the page bitmap, the console
-//! ring protocol) and the entropy source (its instructions are
-//! unprivileged) build on the host too and are unit-tested there; all
-//! other machine-level modules exist only in the freestanding library.
+//! ring protocol, the XenStore client) and the entropy source (its
+//! instructions are unprivileged) build on the host too and are
+//! unit-tested there; all other machine-level modules exist only in the
+//! freestanding library.
 #![cfg_attr(not(test), no_std)]
 
 pub mod cmdline;
 pub mod entropy;
 pub mod pagebitmap;
 pub mod ring;
+pub mod xenstore;
 
 // Declared on its own, not through machine_modules!: its kprintln! macro
 // must not be macro-expanded to stay usable as `crate::kprintln!`.

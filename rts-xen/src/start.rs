@@ -77,6 +77,9 @@ fn init_time_and_interrupts(kind: Kind) {
         crate::kprintln!("halvm: Xen event channel setup failed: {e}");
         exit::exit(EXIT_PLATFORM_ERROR);
     }
+    if kind == Kind::XenDomU {
+        xen::store::init();
+    }
 }
 
 /// Splits the command line into ARGV; a bad line ends the guest with a

@@ -188,7 +188,15 @@ fn boot(qemu: &Path, args: &[String], timeout: Duration, log: &Path) -> Result<R
 fn evaluate(case: &Case, log: Option<&CaseLog>, window: (u64, u64)) -> Result<(), String> {
     let log = log.ok_or("never started: dom0 stopped before it (see dom0's console)")?;
     let end = log.end.as_ref().ok_or("did not finish: dom0's console ends inside this case (dom0 died, or its watchdog fired)")?;
-    let out = Ended { console: &log.console.lines, reason: end.reason, host_window: window };
+    if case.guest.keep_after_shutdown && !end.timed_out && log.exit_status_key.is_none() {
+        return Err(format!("dom0 reported no value of the kept guest's XenStore key {}", cases::STATUS_KEY));
+    }
+    let out = Ended {
+        console: &log.console.lines,
+        reason: end.reason,
+        exit_status_key: log.exit_status_key.as_deref(),
+        host_window: window,
+    };
     if let Check::Hangs { ready } = &case.check {
         out.line(ready)?;
         return if end.timed_out {
@@ -295,13 +303,15 @@ mod tests {
 
     fn hello_case() -> Case {
         let guest = plan::Guest { name: "hello".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
-                                  timeout_s: 10, input: None };
+                                  timeout_s: 10, input: None, keep_after_shutdown: false,
+                                  stall_store: false };
         Case { guest, check: Check::Assert(|out| out.exit(0)) }
     }
 
     fn hang_case() -> Case {
         let guest = plan::Guest { name: "echo".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
-                                  timeout_s: 5, input: None };
+                                  timeout_s: 5, input: None, keep_after_shutdown: false,
+                                  stall_store: false };
         Case { guest, check: Check::Hangs { ready: "echo: ready" } }
     }
 
@@ -324,6 +334,18 @@ mod tests {
         assert!(evaluate(&hello_case(), hung.cases.get("hello"), (0, 0)).unwrap_err().contains("destroyed"));
         let wrong = parsed(&ENDED.replace("reason=0", "reason=3"));
         assert!(evaluate(&hello_case(), wrong.cases.get("hello"), (0, 0)).unwrap_err().contains("reason code 3"));
+    }
+
+    #[test]
+    fn a_kept_case_needs_its_recorded_exit_status() {
+        let kept = Case { guest: plan::Guest { keep_after_shutdown: true, ..hello_case().guest }, ..hello_case() };
+        let err = evaluate(&kept, parsed(ENDED).cases.get("hello"), (0, 0)).unwrap_err();
+        assert!(err.contains("no value of the kept guest's XenStore key"), "{err}");
+        let with_key = ENDED.replace("halvm-domu: case hello end", "halvm-domu: case hello exit-status-key value=0\n\
+                                                                    halvm-domu: case hello end");
+        assert_eq!(evaluate(&kept, parsed(&with_key).cases.get("hello"), (0, 0)), Ok(()));
+        let wrong = with_key.replace("value=0", "value=7");
+        assert!(evaluate(&kept, parsed(&wrong).cases.get("hello"), (0, 0)).unwrap_err().contains("holds \"7\""));
     }
 
     #[test]

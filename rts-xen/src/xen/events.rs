@@ -1,6 +1,6 @@
 //! Xen event channels: upcalls through an IDT vector, the 2-level pending
 //! bitmap scan, VIRQ_TIMER for the one-shot timer, and notification of
-//! the console ring's channel.
+//! the console ring's and the XenStore ring's channels.
 
 use core::ptr::{addr_of, addr_of_mut};
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -52,7 +52,8 @@ pub fn init(console_port: Option<u32>) -> Result<(), &'static str> {
     Ok(())
 }
 
-fn unmask(port: u32) {
+/// Lets `port`'s events reach the upcall (and so end a halt).
+pub fn unmask(port: u32) {
     let mut u = evtchn_unmask { port };
     // SAFETY: `u` is a valid argument structure.
     unsafe { hypercall_cmd(__HYPERVISOR_event_channel_op, EVTCHNOP_unmask, &mut u) };
@@ -114,6 +115,6 @@ fn handle(port: u32) {
     if port == TIMER_PORT.load(Ordering::Relaxed) {
         timer::on_timer_event();
     }
-    // Other ports (console ring, VIRQ_CONSOLE) only need to end a halt,
+    // Other ports (console ring, XenStore, VIRQ_CONSOLE) only need to end a halt,
     // which taking the upcall has already done.
 }

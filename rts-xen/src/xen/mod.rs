@@ -4,6 +4,7 @@
 pub mod abi;
 pub mod events;
 pub mod shared;
+pub mod store;
 
 pub use shared::{pvclock_ns, wallclock_at_zero_ns};
 
@@ -124,6 +125,12 @@ pub fn set_upcall_vector(vector: u8) -> Result<(), i64> {
 pub fn set_timer(deadline_ns: u64) {
     // SAFETY: no pointers involved.
     unsafe { hypercall(__HYPERVISOR_set_timer_op, deadline_ns, 0, 0, 0, 0) };
+}
+
+/// Gives the CPU to other domains for a moment (SCHEDOP_yield).
+pub fn sched_yield() {
+    // SAFETY: SCHEDOP_yield takes no argument.
+    unsafe { hypercall(__HYPERVISOR_sched_op, SCHEDOP_yield as u64, 0, 0, 0, 0) };
 }
 
 pub fn shutdown(reason: u32) {

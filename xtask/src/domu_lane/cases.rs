@@ -39,9 +39,16 @@ pub struct Ended<'a> {
     pub console: &'a [String],
     /// xl's reason code.
     pub reason: Option<u8>,
+    /// For a kept guest, the value dom0 read from its XenStore key
+    /// data/halvm/exit-status (`none` when the read failed).
+    pub exit_status_key: Option<&'a str>,
     /// The host's clock (seconds since 1970) when QEMU started and ended.
     pub host_window: (u64, u64),
 }
+
+/// Where rts-xen records an ordinary domain's exit status (rts-xen/src/xen/store.rs),
+/// relative to the domain's /local/domain/<domid>/.
+pub const STATUS_KEY: &str = "data/halvm/exit-status";
 
 /// SCHEDOP_shutdown's reasons as xl reports them (xen/sched.h).
 const POWEROFF: u8 = 0;
@@ -70,8 +77,9 @@ impl Ended<'_> {
         self.console.iter().rev().find_map(|l| l[l.find(EXIT_LINE_PREFIX)? + EXIT_LINE_PREFIX.len()..].trim().parse().ok())
     }
 
-    /// The guest exited with `status`: its final console line says so, and
-    /// xl saw it shut down with reason poweroff for 0, crash otherwise.
+    /// The guest exited with `status`: its final console line says so, xl
+    /// saw it shut down with reason poweroff for 0, crash otherwise, and,
+    /// where dom0 read it (kept guests), the guest's XenStore key says so.
     pub fn exit(&self, status: u8) -> Result<(), String> {
         match self.final_status() {
             Some(s) if s == status => {}
@@ -80,9 +88,15 @@ impl Ended<'_> {
         }
         let (want, word) = if status == 0 { (POWEROFF, "poweroff") } else { (CRASH, "crash") };
         match self.reason {
-            Some(r) if r == want => Ok(()),
-            Some(r) => Err(format!("xl reports reason code {r}, expected {want} ({word}) for exit status {status}")),
-            None => Err(format!("xl reports no reason code, expected {want} ({word}) for exit status {status}")),
+            Some(r) if r == want => {}
+            Some(r) => return Err(format!("xl reports reason code {r}, expected {want} ({word}) for exit status {status}")),
+            None => return Err(format!("xl reports no reason code, expected {want} ({word}) for exit status {status}")),
+        }
+        match self.exit_status_key {
+            None => Ok(()),
+            Some(v) if v == status.to_string() => Ok(()),
+            Some("none") => Err(format!("dom0 could not read the guest's XenStore key {STATUS_KEY} (xl's output says why)")),
+            Some(v) => Err(format!("the guest's XenStore key {STATUS_KEY} holds {v:?}, expected {status}")),
         }
     }
 
@@ -95,8 +109,15 @@ impl Ended<'_> {
 fn freestanding(dir: &Path, name: &str, image: &str, cmdline: &str, memory_mib: u64,
                 check: fn(&Ended) -> Result<(), String>) -> Case {
     let guest =
-        Guest { name: name.into(), image: dir.join(image), cmdline: cmdline.into(), memory_mib, timeout_s: 30, input: None };
+        Guest { name: name.into(), image: dir.join(image), cmdline: cmdline.into(), memory_mib, timeout_s: 30, input: None,
+                keep_after_shutdown: false, stall_store: false };
     Case { guest, check: Check::Assert(check) }
+}
+
+/// The case, with its guest kept after it shuts down so that dom0 reads
+/// the exit status the guest recorded in XenStore.
+fn kept(case: Case) -> Case {
+    Case { guest: Guest { keep_after_shutdown: true, ..case.guest }, ..case }
 }
 
 /// The Haskell programs of tests/haskell, with the arguments and extra
@@ -123,10 +144,12 @@ pub const HASKELL: &[(&str, &[&str], &[&str])] = &[
 pub fn all(freestanding_dir: &Path, haskell: &Path) -> Vec<Case> {
     let f = freestanding_dir;
     let mut cases = vec![
-        freestanding(f, "basic-exit-0", "basic", "", 32, hello_and_exit_0),
-        freestanding(f, "basic-exit-1", "basic", "1", 32, |out| out.exit(1)),
-        freestanding(f, "basic-args-exit-42", "basic", ARGS_CMDLINE, 32, argv_with_quotes_and_exit_42),
-        freestanding(f, "basic-malformed-cmdline", "basic", "0 'unterminated", 32, malformed_cmdline),
+        // Kept: the exit status recorded in XenStore is checked too (a
+        // fault's through the path that exits from a fault handler).
+        kept(freestanding(f, "basic-exit-0", "basic", "", 32, hello_and_exit_0)),
+        kept(freestanding(f, "basic-exit-1", "basic", "1", 32, |out| out.exit(1))),
+        kept(freestanding(f, "basic-args-exit-42", "basic", ARGS_CMDLINE, 32, argv_with_quotes_and_exit_42)),
+        kept(freestanding(f, "basic-malformed-cmdline", "basic", "0 'unterminated", 32, malformed_cmdline)),
         freestanding(f, "basic-too-many-args", "basic", &"a ".repeat(300), 32, too_many_arguments),
         // Console input from dom0 wakes the guest blocked waiting for it.
         Case {
@@ -135,6 +158,17 @@ pub fn all(freestanding_dir: &Path, haskell: &Path) -> Vec<Case> {
                 ..freestanding(f, "echo-input", "echo", "", 32, console_input).guest
             },
             check: Check::Assert(console_input),
+        },
+        // The same, with xenstored stopped by dom0 while the guest exits:
+        // recording the exit status gives up at its bound, and the guest
+        // still ends, with its status.
+        Case {
+            guest: Guest {
+                input: Some(Input { trigger: "echo: ready".into(), text: "typed line\r".into() }),
+                stall_store: true,
+                ..freestanding(f, "echo-store-stalled", "echo", "", 32, store_stalled).guest
+            },
+            check: Check::Assert(store_stalled),
         },
         // A guest that never ends (no input comes): destroyed at its
         // limit, and the run goes on.
@@ -150,7 +184,9 @@ pub fn all(freestanding_dir: &Path, haskell: &Path) -> Vec<Case> {
             out.exit(0)
         }),
         freestanding(f, "entropy", "entropy", "", 32, entropy),
-        freestanding(f, "fault-null", "fault", "null", 32, |out| fault(out, "vector 14 (#PF page fault), error code 0x0,")),
+        kept(freestanding(f, "fault-null", "fault", "null", 32, |out| {
+            fault(out, "vector 14 (#PF page fault), error code 0x0,")
+        })),
         freestanding(f, "fault-stack", "fault", "stack", 32, |out| {
             fault(out, "vector 14 (#PF page fault), error code 0x2,")?;
             out.line("halvm: stack overflow: the fault hit the guard page below the").map(drop)
@@ -168,6 +204,8 @@ pub fn all(freestanding_dir: &Path, haskell: &Path) -> Vec<Case> {
                 memory_mib: 128,
                 timeout_s: 60,
                 input: None,
+                keep_after_shutdown: false,
+                stall_store: false,
             },
             check: Check::Haskell { linux: haskell.join("host").join(name).join("halvm"), args, lines },
         });
@@ -205,6 +243,14 @@ fn console_input(out: &Ended) -> Result<(), String> {
     if halts > 12 {
         return Err(format!("{halts} halts for 11 typed bytes: block_until does not wait for input"));
     }
+    out.exit(0)
+}
+
+/// The line came back, the guest said it could not record its status in
+/// the stopped store, and exited all the same.
+fn store_stalled(out: &Ended) -> Result<(), String> {
+    out.line("echo: [typed line] after ")?;
+    out.line(&format!("halvm: could not record the exit status in XenStore ({STATUS_KEY}): the store did not answer in time"))?;
     out.exit(0)
 }
 
@@ -362,7 +408,7 @@ mod tests {
 
     fn check(console: &[&str], reason: Option<u8>, f: impl Fn(&Ended) -> Result<(), String>) -> Result<(), String> {
         let (console, reason) = ended(console, reason);
-        f(&Ended { console: &console, reason, host_window: (0, 0) })
+        f(&Ended { console: &console, reason, exit_status_key: None, host_window: (0, 0) })
     }
 
     #[test]
@@ -381,9 +427,30 @@ mod tests {
     }
 
     #[test]
+    fn a_recorded_exit_status_must_match() {
+        let console = vec!["halvm: exit status 42".to_string()];
+        let out = |key| Ended { console: &console, reason: Some(3), exit_status_key: key, host_window: (0, 0) };
+        assert_eq!(out(Some("42")).exit(42), Ok(()));
+        let err = out(Some("0")).exit(42).unwrap_err();
+        assert!(err.contains("holds \"0\", expected 42"), "{err}");
+        let err = out(Some("none")).exit(42).unwrap_err();
+        assert!(err.contains("could not read"), "{err}");
+    }
+
+    #[test]
+    fn the_exit_status_cases_are_kept_for_their_key() {
+        let cases = all(Path::new("/f"), Path::new("/h"));
+        let kept: Vec<&str> =
+            cases.iter().filter(|c| c.guest.keep_after_shutdown).map(|c| c.guest.name.as_str()).collect();
+        for name in ["basic-exit-0", "basic-exit-1", "basic-args-exit-42"] {
+            assert!(kept.contains(&name), "{name} is not kept: {kept:?}");
+        }
+    }
+
+    #[test]
     fn program_lines_stop_at_the_exit_line() {
         let (console, reason) = ended(&["a", "b", "halvm: exit status 0", "late"], Some(0));
-        let out = Ended { console: &console, reason, host_window: (0, 0) };
+        let out = Ended { console: &console, reason, exit_status_key: None, host_window: (0, 0) };
         assert_eq!(out.program_lines(), ["a", "b"]);
     }
 
@@ -397,7 +464,7 @@ mod tests {
         };
         let run = |kib: u64| {
             let console = lines(kib);
-            memory(&Ended { console: &console, reason: Some(0), host_window: (0, 0) }, 96)
+            memory(&Ended { console: &console, reason: Some(0), exit_status_key: None, host_window: (0, 0) }, 96)
         };
         assert_eq!(run(94 * 1024), Ok(()));
         assert!(run(91 * 1024).unwrap_err().contains("expected"), "too little");

@@ -32,6 +32,10 @@ pub struct CaseLog {
     pub xl_log: Frame,
     /// The guest's console, as xenconsoled logged it.
     pub console: Frame,
+    /// For a kept guest: what dom0 read from its XenStore key
+    /// data/halvm/exit-status after it shut down (`none`: nothing read,
+    /// xl's output says why).
+    pub exit_status_key: Option<String>,
     pub end: Option<CaseEnd>,
 }
 
@@ -89,6 +93,7 @@ pub fn parse(text: &str) -> Dom0Report {
             let case = report.cases.entry(name.to_string()).or_default();
             match word {
                 "start" => case.start_uptime = field(details, "uptime").and_then(|v| v.parse().ok()),
+                "exit-status-key" => case.exit_status_key = field(details, "value").map(String::from),
                 "end" => {
                     case.end = Some(CaseEnd {
                         reason: field(details, "reason").and_then(|v| v.parse().ok()),
@@ -160,6 +165,7 @@ halvm-domu: case basic-exit-0 console-begin
 (XEN) d1v0 a message of Xen's between two lines
 |halvm: exit status 0
 halvm-domu: case basic-exit-0 console-end
+halvm-domu: case basic-exit-0 exit-status-key value=0
 halvm-domu: case basic-exit-0 end reason=0 timed-out=no uptime=7.25
 halvm-domu: case echo-hang start uptime=7.30
 halvm-domu: case echo-hang xl-log-begin
@@ -182,6 +188,7 @@ halvm-domu: done
         assert!(basic.console.begun && basic.console.ended);
         assert_eq!(basic.xl_log.lines[1], "Domain 1 has shut down, reason code 0 0x0");
         assert_eq!(basic.end, Some(CaseEnd { reason: Some(0), timed_out: false, uptime: 7.25 }));
+        assert_eq!(basic.exit_status_key.as_deref(), Some("0"));
         assert!((basic.seconds().unwrap() - 1.24).abs() < 1e-9);
     }
 
@@ -191,6 +198,7 @@ halvm-domu: done
         let hung = &report.cases["echo-hang"];
         assert_eq!(hung.end, Some(CaseEnd { reason: None, timed_out: true, uptime: 12.4 }));
         assert_eq!(hung.console.lines, ["echo: ready"]);
+        assert_eq!(hung.exit_status_key, None, "no key line, no value");
         assert_eq!(report.cases.len(), 2);
     }
 

@@ -2,7 +2,7 @@
 //! and the plan tests/domu/init follows (its header describes the format).
 //!
 //! ```text
-//! tests/plan                watchdog SECONDS / case NAME TIMEOUT ...
+//! tests/plan                watchdog SECONDS / case NAME TIMEOUT [input] [keep] [stall-store]
 //! tests/NAME.cfg            halvm-run --xl-config's configuration for the case
 //! tests/NAME.trigger        for a case with console input: what to wait for,
 //! tests/NAME.input          and what to type then
@@ -30,6 +30,15 @@ pub struct Guest {
     pub timeout_s: u64,
     /// Console input to type once the guest's console shows a trigger.
     pub input: Option<Input>,
+    /// Keep the domain after it shuts down (xl's `on_poweroff` and
+    /// `on_crash` = "preserve": with "destroy" its XenStore directory goes
+    /// with it), so that dom0 can read the exit status the guest recorded
+    /// there; dom0 destroys it after that.
+    pub keep_after_shutdown: bool,
+    /// dom0 stops xenstored just before typing the case's input and lets
+    /// it go on a few seconds later: the guest's exit must not wait for
+    /// the store longer than rts-xen's bound.
+    pub stall_store: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -48,9 +57,21 @@ impl Guest {
     }
 
     /// The case's xl configuration: exactly what `halvm-run --xl-config`
-    /// prints for the image at its place in dom0.
+    /// prints for the image at its place in dom0, except that a kept guest
+    /// is preserved instead of destroyed when it powers off or crashes.
     pub fn xl_config(&self) -> String {
-        halvm_tools::run::xl_config(Path::new(&self.path_in_dom0()), self.memory_mib, &self.cmdline)
+        let config = halvm_tools::run::xl_config(Path::new(&self.path_in_dom0()), self.memory_mib, &self.cmdline);
+        if !self.keep_after_shutdown {
+            return config;
+        }
+        config
+            .lines()
+            .map(|line| match line {
+                "on_poweroff = \"destroy\"" => "on_poweroff = \"preserve\"",
+                "on_crash = \"destroy\"" => "on_crash = \"preserve\"",
+                other => other,
+            })
+            .fold(String::new(), |text, line| text + line + "\n")
     }
 }
 
@@ -72,8 +93,14 @@ pub fn plan_text(guests: &[Guest]) -> Result<String> {
         if !seen.insert(&guest.name) {
             bail!("two cases are called {}", guest.name);
         }
-        let mode = if guest.input.is_some() { " input" } else { "" };
-        text.push_str(&format!("case {} {}{mode}\n", guest.name, guest.timeout_s));
+        let input = if guest.input.is_some() { " input" } else { "" };
+        let keep = if guest.keep_after_shutdown { " keep" } else { "" };
+        let stall = if guest.stall_store { " stall-store" } else { "" };
+        if guest.stall_store && (guest.input.is_none() || guest.keep_after_shutdown) {
+            bail!("case {}: stalling the store needs console input to time it, and cannot keep the guest \
+                   (its key is written late)", guest.name);
+        }
+        text.push_str(&format!("case {} {}{input}{keep}{stall}\n", guest.name, guest.timeout_s));
     }
     Ok(text)
 }
@@ -122,7 +149,7 @@ mod tests {
 
     fn guest(name: &str, image: &Path) -> Guest {
         Guest { name: name.into(), image: image.into(), cmdline: "42 'two words'".into(), memory_mib: 48, timeout_s: 30,
-                input: None }
+                input: None, keep_after_shutdown: false, stall_store: false }
     }
 
     #[test]
@@ -130,11 +157,23 @@ mod tests {
         let image = Path::new("/x/basic");
         let mut echo = guest("echo", image);
         echo.input = Some(Input { trigger: "ready".into(), text: "x\r".into() });
-        let plan = plan_text(&[guest("basic-exit-0", image), guest("Hello", image), echo]).unwrap();
+        let kept = Guest { keep_after_shutdown: true, ..guest("basic-exit-0", image) };
+        let stalled = Guest { name: "stalled".into(), stall_store: true, ..echo.clone() };
+        let plan = plan_text(&[kept, guest("Hello", image), echo, stalled]).unwrap();
         let lines: Vec<&str> = plan.lines().collect();
-        assert_eq!(lines[1..], ["case basic-exit-0 30", "case Hello 30", "case echo 30 input"]);
+        assert_eq!(lines[1..], ["case basic-exit-0 30 keep", "case Hello 30", "case echo 30 input",
+                                "case stalled 30 input stall-store"]);
         let watchdog: u64 = lines[0].strip_prefix("watchdog ").unwrap().parse().unwrap();
         assert!(watchdog >= 90 + DOM0_START_S, "{watchdog}");
+    }
+
+    #[test]
+    fn stalling_the_store_needs_input_and_a_guest_not_kept() {
+        let stalled = Guest { stall_store: true, ..guest("stalled", Path::new("/x/echo")) };
+        assert!(plan_text(&[stalled.clone()]).unwrap_err().to_string().contains("needs console input"));
+        let input = Some(Input { trigger: "ready".into(), text: "x\r".into() });
+        let kept = Guest { keep_after_shutdown: true, input, ..stalled };
+        assert!(plan_text(&[kept]).unwrap_err().to_string().contains("cannot keep"));
     }
 
     #[test]
@@ -156,6 +195,19 @@ mod tests {
                      "on_crash = \"destroy\"", "on_reboot = \"destroy\""] {
             assert!(c.lines().any(|l| l == line), "no line {line:?} in:\n{c}");
         }
+    }
+
+    #[test]
+    fn a_kept_guest_is_preserved_when_it_shuts_down_and_otherwise_configured_alike() {
+        let plain = guest("basic-exit-1", Path::new("/x/basic"));
+        let kept = Guest { keep_after_shutdown: true, ..plain.clone() }.xl_config();
+        for line in ["on_poweroff = \"preserve\"", "on_crash = \"preserve\"", "on_reboot = \"destroy\""] {
+            assert!(kept.lines().any(|l| l == line), "no line {line:?} in:\n{kept}");
+        }
+        let plain = plain.xl_config();
+        let differing: Vec<(&str, &str)> = plain.lines().zip(kept.lines()).filter(|(a, b)| a != b).collect();
+        assert_eq!(differing.len(), 2, "only on_poweroff and on_crash change: {differing:?}");
+        assert_eq!(plain.lines().count(), kept.lines().count());
     }
 
     #[test]
