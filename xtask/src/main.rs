@@ -36,6 +36,12 @@ enum Command {
     Doctor,
     /// Print the toolchain install prefix.
     Prefix,
+    /// Build the toolchain if needed, then write the relocatable tarball
+    /// build/dist/halvm-<version>-x86_64-linux.tar.xz.
+    Dist(BuildArgs),
+    /// Build the toolchain if needed, then write the Debian package
+    /// build/dist/halvm_<version>-1_amd64.deb.
+    Deb(BuildArgs),
     /// Remove the build directory (the cache of downloads and finished
     /// builds is kept unless --all).
     Clean {
@@ -57,8 +63,17 @@ fn main() -> Result<()> {
         Command::Test(args) => test_cmd::run(&sh, &layout, &args)?,
         Command::Doctor => doctor::run(&sh, &layout)?,
         Command::Prefix => println!("{}", layout.prefix().display()),
+        Command::Dist(args) => print_artefact(&xtask::dist::run(&sh, &layout, &args)?)?,
+        Command::Deb(args) => print_artefact(&xtask::deb::run(&sh, &layout, &args)?)?,
         Command::Clean { all } => clean(&layout, all)?,
     }
+    Ok(())
+}
+
+/// Prints an artefact's path and size, the last line of `dist` and `deb`.
+fn print_artefact(path: &std::path::Path) -> Result<()> {
+    let size = std::fs::metadata(path)?.len();
+    println!("{} ({:.1} MB)", path.display(), size as f64 / 1e6);
     Ok(())
 }
 

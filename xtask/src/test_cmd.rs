@@ -24,6 +24,7 @@ pub enum LaneChoice {
     Xen,
     Domu,
     Cabal,
+    Package,
     All,
 }
 
@@ -64,6 +65,7 @@ const LANES: &[Lane] = &[
     Lane { name: "cabal", available: test_images::qemu_lane_available, run: |sh, layout, built, _| {
         crate::cabal_lane::run(sh, layout, built)
     } },
+    Lane { name: "package", available: test_images::qemu_lane_available, run: crate::package_lane::run },
 ];
 
 /// The workspace packages whose `cargo test` forms the unit lane.
