@@ -58,11 +58,16 @@ pub fn deb_file_name() -> String {
 pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs) -> Result<PathBuf> {
     let built = build_cmd::run(sh, layout, args, Stages::All)?;
     let prefix = built.prefix.context("the build stopped before installing the prefix")?;
-    let dist_dir = layout.build.join("dist");
+    write_package(sh, layout, &prefix, &layout.build.join("dist"))
+}
+
+/// Writes the package of `prefix` into `dist_dir` (the package lane
+/// builds it from the prefix it was given); returns its path.
+pub fn write_package(sh: &Shell, layout: &Layout, prefix: &Path, dist_dir: &Path) -> Result<PathBuf> {
     let root = dist_dir.join("deb-root");
     crate::fsutil::remove_if_exists(&root)?;
     let mtime = dist::mtime_from_env()?;
-    stage(sh, layout, &prefix, &root, mtime)?;
+    stage(sh, layout, prefix, &root, mtime)?;
     let out = dist_dir.join(deb_file_name());
     let partial = dist_dir.join(format!("{}.partial", deb_file_name()));
     let epoch = mtime.to_string();

@@ -3,6 +3,7 @@
 //! integration tests use; everything else is internal.
 
 mod atomic_dir;
+pub mod bench;
 pub mod build_cmd;
 mod cabal_install;
 mod cabal_lane;
@@ -10,6 +11,7 @@ mod cache;
 mod cargo;
 mod cpio;
 pub mod deb;
+mod debian_root;
 pub mod dist;
 pub mod doctor;
 mod dom0;
@@ -34,6 +36,7 @@ mod patch_series;
 mod prefix;
 mod progress;
 mod relocate;
+mod root_listing;
 mod rts_xen;
 mod target_c;
 mod target_sysroot;

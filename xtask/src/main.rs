@@ -42,6 +42,10 @@ enum Command {
     /// Build the toolchain if needed, then write the Debian package
     /// build/dist/halvm_<version>-1_amd64.deb.
     Deb(BuildArgs),
+    /// Measure the benchmark programs (tests/bench) as halvm images and as
+    /// static Linux programs in a Linux guest of the same QEMU; writes
+    /// build/bench/results.json, report.md and ratios.svg.
+    Bench(xtask::bench::BenchArgs),
     /// Remove the build directory (the cache of downloads and finished
     /// builds is kept unless --all).
     Clean {
@@ -65,6 +69,7 @@ fn main() -> Result<()> {
         Command::Prefix => println!("{}", layout.prefix().display()),
         Command::Dist(args) => print_artefact(&xtask::dist::run(&sh, &layout, &args)?)?,
         Command::Deb(args) => print_artefact(&xtask::deb::run(&sh, &layout, &args)?)?,
+        Command::Bench(args) => xtask::bench::run(&sh, &layout, &args)?,
         Command::Clean { all } => clean(&layout, all)?,
     }
     Ok(())

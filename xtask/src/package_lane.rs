@@ -7,8 +7,12 @@
 //!   and its own bin/halvm-ghc builds a hello program whose image boots
 //!   under QEMU (TCG) with the expected output and exit status 0.
 //!
-//! The Debian package's install/purge test in a clean Debian 12 chroot is
-//! not part of the lane yet (README, Tests).
+//!
+//! Then the Debian package (package_lane/deb_install.rs): installed with
+//! apt into a clean Debian 12 chroot, used to build programs that boot,
+//! and purged without leaving a file behind. That part needs root.
+
+mod deb_install;
 
 use std::path::Path;
 
@@ -26,7 +30,13 @@ main = do\n  args <- getArgs\n  putStrLn (\"hello from the tarball, args: \" ++ 
 
 pub fn run(sh: &Shell, layout: &Layout, built: &Built, _skipped: &mut Vec<SkippedPart>) -> Result<()> {
     let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
+    if !crate::fetch::is_root() {
+        bail!("the package lane installs the .deb in a chroot (debootstrap, chroot, mount), which needs root: \
+               run `cargo xtask test --lane package` as root");
+    }
     let work = layout.build.join("package-lane");
+    // A run killed while /proc was mounted in the chroot left it mounted.
+    crate::debian_root::unmount_leftover_proc(&work.join("root"))?;
     crate::fsutil::remove_if_exists(&work)?;
     std::fs::create_dir_all(&work)?;
 
@@ -70,8 +80,40 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _skipped: &mut Vec<Skippe
     outcome.assert_line("hello from the tarball, args: [\"one\",\"two words\"]");
     outcome.assert_exit(0);
     eprintln!("    the unpacked tarball's halvm-ghc built a hello image that boots");
+    let started = std::time::Instant::now();
+    let deb = crate::deb::write_package(sh, layout, prefix, &work.join("deb"))?;
+    eprintln!("    deb: {} in {:.0} s", deb.display(), started.elapsed().as_secs_f64());
+    deb_install::run(sh, layout, &deb, &work)?;
+    if lintian_requested(std::env::var("HALVM_LINTIAN").ok().as_deref())? {
+        lintian(layout, &deb)?;
+    } else {
+        eprintln!("    deb: lintian not run (about 7 min here; HALVM_LINTIAN=1 runs it in this lane)");
+    }
     crate::fsutil::remove_if_exists(&work)?;
     Ok(())
+}
+
+/// lintian is opt-in: on these 2-core machines it takes 6.5 to 7.5 min on
+/// the package (its thousands of GHC files), more than the rest of the lane.
+fn lintian_requested(value: Option<&str>) -> Result<bool> {
+    match value.map(str::trim) {
+        None | Some("") | Some("0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(other) => bail!("HALVM_LINTIAN={other:?}: set it to 1 to run lintian in the package lane, or to 0 or nothing not to"),
+    }
+}
+
+/// Limit for lintian: it takes about 7 minutes on the package here.
+const LINTIAN_LIMIT: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// lintian on the package: any error-level tag fails (the overrides, each
+/// with its reason, are in toolchain/debian/lintian-overrides).
+fn lintian(layout: &Layout, deb: &Path) -> Result<()> {
+    let mut command = std::process::Command::new("lintian");
+    command.args(["--fail-on", "error"]).arg(deb);
+    let what = format!("lintian --fail-on error {}", deb.display());
+    crate::debian_root::run_bounded(&what, command, LINTIAN_LIMIT, &layout.logs().join("package-lane-lintian.log"))
+        .context("lintian found error-level tags in the package, or could not run (`apt-get install lintian`)")
 }
 
 /// Fails when a file of the unpacked tree names the build's prefix: such a
@@ -84,4 +126,19 @@ fn no_file_names(sh: &Shell, tree: &Path, build_prefix: &Path) -> Result<()> {
         bail!("these files of the tarball name the build prefix {needle}, so they break once it is gone:\n{out}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lintian_runs_only_when_asked_for_with_1() {
+        assert!(!lintian_requested(None).unwrap());
+        assert!(!lintian_requested(Some("")).unwrap());
+        assert!(!lintian_requested(Some("0")).unwrap());
+        assert!(lintian_requested(Some("1")).unwrap());
+        let err = lintian_requested(Some("yes")).unwrap_err().to_string();
+        assert!(err.contains("HALVM_LINTIAN=\"yes\"") && err.contains("set it to 1"), "{err}");
+    }
 }

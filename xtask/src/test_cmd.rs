@@ -203,6 +203,10 @@ fn run_unit(sh: &Shell, layout: &Layout) -> Result<()> {
     for package in UNIT_PACKAGES {
         args.extend(["--package", package]);
     }
+    // One test at a time (see run_qemu's halvm-tools tests: tests that
+    // write a small script and run it can otherwise fail with "text file
+    // busy" when another test thread forks at that moment).
+    args.extend(["--", "--test-threads=1"]);
     cargo(sh, layout, &args)?;
     crate::libc_coverage::check_minlibc_boundary(sh, layout)?;
     // rts-xen is a workspace of its own (panic = "abort"), tested apart.
@@ -215,10 +219,16 @@ fn run_qemu(sh: &Shell, layout: &Layout, built: &Built, skipped: &mut Vec<Skippe
     crate::libc_coverage::check_prefix(sh, prefix)?;
     test_images::run_qemu_lane(sh, layout, skipped)?;
     haskell_images::run_lane(sh, layout, built, "qemu", false)?;
+    // The benchmark harness end to end on one small program, so it cannot rot.
+    crate::bench::run_smoke(sh, layout, built)?;
     // The prefix's own tools (halvm-inspect, halvm-config, halvm-run, the
     // build-info notes halvm-ghc links) against the installed prefix.
+    // One test at a time: the tests write small executables and run them,
+    // and a fork in a parallel test thread can briefly hold such a file
+    // open for writing, which makes its exec fail with "text file busy"
+    // (seen once in a CI run).
     let _prefix = sh.push_env("HALVM_PREFIX", prefix);
-    cargo(sh, layout, &["test", "--package", "halvm-tools"])
+    cargo(sh, layout, &["test", "--package", "halvm-tools", "--", "--test-threads=1"])
 }
 
 /// The same under Xen, one boot at a time (see test_images::run_xen_lane).

@@ -14,6 +14,15 @@ use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 const USER: &str = "halvm-test-user";
+
+/// The tests write small executables and run them; one at a time, because
+/// a fork in a parallel test thread can briefly hold such a file open for
+/// writing, which makes its exec fail with "text file busy".
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 /// A package that no archive has, so it is never installed.
 const ABSENT: &str = "halvm-test-absent-package";
 /// A package the build needs anyway, so it is installed on a build machine.
@@ -214,6 +223,7 @@ fn assert_installed(name: &str, installed: bool) {
 
 #[test]
 fn without_sudo_a_user_gets_the_root_commands_and_nothing_changes() {
+    let _serial = one_at_a_time();
     if !running_as_root("without_sudo_a_user_gets_the_root_commands_and_nothing_changes") {
         return;
     }
@@ -242,6 +252,7 @@ fn without_sudo_a_user_gets_the_root_commands_and_nothing_changes() {
 
 #[test]
 fn when_sudo_refuses_the_set_up_stops_with_the_root_commands() {
+    let _serial = one_at_a_time();
     if !running_as_root("when_sudo_refuses_the_set_up_stops_with_the_root_commands") {
         return;
     }
@@ -285,6 +296,7 @@ fn when_sudo_refuses_the_set_up_stops_with_the_root_commands() {
 
 #[test]
 fn with_everything_installed_a_user_passes_the_host_step_without_root() {
+    let _serial = one_at_a_time();
     if !running_as_root("with_everything_installed_a_user_passes_the_host_step_without_root") {
         return;
     }
@@ -320,6 +332,7 @@ fn with_everything_installed_a_user_passes_the_host_step_without_root() {
 /// directory) is the list the host set-up reads.
 #[test]
 fn halvm_host_packages_names_the_package_list() {
+    let _serial = one_at_a_time();
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("not-a-directory"), "").unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_xtask"))

@@ -1,0 +1,3 @@
+-- The image-size, boot-time and memory reference: one line, nothing else.
+main :: IO ()
+main = putStrLn "bench-start: Hello"

@@ -1,0 +1,222 @@
+//! The Linux side: one QEMU boots Debian 12's kernel (the pinned
+//! `dom0-kernel`, as the domU lane's dom0 uses it) with an initramfs that
+//! holds busybox-static (the pinned `dom0-busybox-static`), the static
+//! benchmark programs and an /init that runs each program the asked number
+//! of times with its argument, frames each run (see frames.rs), and powers
+//! the machine off. The console is captured with arrival times, so the
+//! first `bench-start:` line also gives the boot time.
+//!
+//! ```text
+//! build/bench/linux-guest/
+//!   initramfs.cpio      this run's initramfs (uncompressed newc)
+//!   console.log         the guest's whole console
+//! ```
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use xshell::Shell;
+
+use crate::cpio::CpioWriter;
+use crate::layout::Layout;
+use crate::manifest::Manifest;
+use crate::{fetch, fsutil, unpack};
+
+use super::frames;
+
+const BUSYBOX_INPUT: &str = "dom0-busybox-static";
+
+/// One program the guest runs.
+pub struct GuestProgram<'a> {
+    pub name: &'a str,
+    pub binary: &'a Path,
+    pub arg: String,
+}
+
+/// The kernel and busybox the guest is made of.
+pub struct GuestParts {
+    pub kernel: PathBuf,
+    pub busybox: PathBuf,
+}
+
+/// Fetches (or finds, cached) the pinned kernel and busybox.
+pub fn parts(sh: &Shell, layout: &Layout) -> Result<GuestParts> {
+    // dom0's build is cached and keyed; it takes the kernel out of the
+    // pinned package once for both users.
+    let dom0 = crate::dom0::ensure(sh, layout)?;
+    let manifest = Manifest::load(&layout.manifest())?;
+    let package = fetch::input(sh, layout, &manifest, BUSYBOX_INPUT)?;
+    let dir = layout.build.join("bench/busybox");
+    let busybox = dir.join("bin/busybox");
+    crate::input_key::rebuild_unless_current(&busybox, &manifest.input(BUSYBOX_INPUT)?.sha256.to_string(), || {
+        fsutil::remove_if_exists(&dir.join("usr"))?;
+        unpack::deb(sh, &package, &dir)
+    })?;
+    Ok(GuestParts { kernel: dom0.kernel, busybox })
+}
+
+/// /init: busybox's applets, then every program `runs` times, framed.
+pub fn init_script(programs: &[GuestProgram], runs: usize) -> String {
+    let mut s = String::from(
+        "#!/bin/busybox sh\n\
+         # Written by xtask/src/bench/linux_guest.rs for one benchmark run.\n\
+         /bin/busybox --install -s /bin\n\
+         export PATH=/bin\n\
+         mount -t proc proc /proc\n\
+         run() {\n\
+         \x20 name=$1; shift; i=1\n\
+         \x20 while [ $i -le RUNS ]; do\n\
+         \x20   echo \"bench-run-begin: $name $i\"\n\
+         \x20   /bench/$name \"$@\"\n\
+         \x20   echo \"bench-run-end: $name $i $?\"\n\
+         \x20   i=$((i + 1))\n\
+         \x20 done\n\
+         }\n",
+    )
+    .replace("RUNS", &runs.to_string());
+    for p in programs {
+        s.push_str(&format!("run {} {}\n", p.name, p.arg));
+    }
+    s.push_str("echo bench-guest-done\npoweroff -f\n");
+    s
+}
+
+/// Writes the initramfs: /init, busybox and the programs.
+pub fn write_initramfs(out: &Path, busybox: &Path, programs: &[GuestProgram], runs: usize) -> Result<()> {
+    let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
+    let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
+    let mut w = CpioWriter::new(std::io::BufWriter::new(file));
+    for dir in ["bin", "dev", "proc", "bench"] {
+        w.dir(dir, 0o755)?;
+    }
+    // The kernel opens /dev/console for /init before anything is mounted.
+    w.char_device("dev/console", 0o600, 5, 1)?;
+    w.file("bin/busybox", 0o755, &read(busybox)?)?;
+    w.file("init", 0o755, init_script(programs, runs).as_bytes())?;
+    for p in programs {
+        w.file(&format!("bench/{}", p.name), 0o755, &read(p.binary)?)?;
+    }
+    w.finish()?.flush()?;
+    Ok(())
+}
+
+/// A console line and when it arrived, from QEMU's start.
+pub type TimedLine = (Duration, String);
+
+/// The QEMU command line of the guest.
+pub fn qemu_args(accel: &str, memory_mib: u32, kernel: &Path, initramfs: &Path) -> Vec<String> {
+    let fixed = ["-nodefaults", "-no-reboot", "-nographic", "-display", "none", "-monitor", "none", "-serial", "stdio"];
+    let mut a: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
+    a.extend(["-accel", accel, "-cpu", "max", "-m"].iter().map(|s| s.to_string()));
+    a.push(memory_mib.to_string());
+    a.extend(["-kernel".into(), kernel.display().to_string(), "-initrd".into(), initramfs.display().to_string()]);
+    // panic=-1 with -no-reboot: a kernel panic ends QEMU instead of hanging.
+    a.extend(["-append".into(), "console=ttyS0 quiet loglevel=3 rdinit=/init panic=-1".into()]);
+    a
+}
+
+/// Boots the guest and returns its console; `progress` sees each line as
+/// it arrives. QEMU is killed after `timeout`, which is an error.
+pub fn boot(args: &[String], timeout: Duration, log: &Path, progress: impl Fn(&str) + Send + 'static) -> Result<Vec<TimedLine>> {
+    let qemu = halvm_bootkit::qemu_binary().map_err(anyhow::Error::msg)?;
+    let command = format!("{} {}", qemu.display(), halvm_bootkit::quote_args(args));
+    let start = Instant::now();
+    let mut child = Command::new(&qemu)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {}", qemu.display()))?;
+    let stdout = child.stdout.take().expect("piped");
+    let mut stderr = child.stderr.take().expect("piped");
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).split(b'\n') {
+            let Ok(bytes) = line else { break };
+            let text = String::from_utf8_lossy(&bytes).trim_end_matches('\r').to_string();
+            progress(&text);
+            lines.push((start.elapsed(), text));
+        }
+        lines
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if start.elapsed() >= timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let lines = reader.join().unwrap_or_default();
+    let qemu_stderr = err_reader.join().unwrap_or_default();
+    let mut text = String::new();
+    for (at, line) in &lines {
+        text.push_str(&format!("[{:9.3}s] {line}\n", at.as_secs_f64()));
+    }
+    std::fs::write(log, &text).with_context(|| format!("writing {}", log.display()))?;
+    let finished = lines.iter().any(|(_, l)| l.contains("bench-guest-done"));
+    match status {
+        None => bail!("the Linux guest did not finish within {} s (console: {})\ncommand: {command}",
+                      timeout.as_secs(), log.display()),
+        Some(_) if !finished => bail!(
+            "the Linux guest stopped before running every benchmark (console: {}); QEMU said: {}\ncommand: {command}",
+            log.display(), qemu_stderr.trim()),
+        Some(_) => Ok(lines),
+    }
+}
+
+/// When the first program's first line appeared: the guest's boot time.
+pub fn first_start(lines: &[TimedLine]) -> Option<Duration> {
+    lines.iter().find(|(_, l)| l.contains(frames::START)).map(|(at, _)| *at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn init_runs_every_program_its_times_then_powers_off() {
+        let b = Path::new("/x");
+        let programs = [GuestProgram { name: "A", binary: b, arg: "10".into() },
+                        GuestProgram { name: "B", binary: b, arg: "7".into() }];
+        let script = init_script(&programs, 3);
+        assert!(script.contains("while [ $i -le 3 ]"), "{script}");
+        let tail: Vec<&str> = script.lines().rev().take(4).collect();
+        assert_eq!(tail, ["poweroff -f", "echo bench-guest-done", "run B 7", "run A 10"]);
+        let status = Command::new("sh").arg("-n").arg("-c").arg(&script).status().unwrap();
+        assert!(status.success(), "sh -n rejects the script:\n{script}");
+    }
+
+    /// The script really runs under a POSIX shell: busybox's steps are
+    /// replaced by no-ops, the programs by `echo`.
+    #[test]
+    fn init_frames_each_run_with_its_status() {
+        let tmp = tempfile::tempdir().unwrap();
+        let b = Path::new("/x");
+        let script = init_script(&[GuestProgram { name: "A", binary: b, arg: "10".into() }], 2)
+            .replace("/bin/busybox --install -s /bin", "true")
+            .replace("mount -t proc proc /proc", "true")
+            .replace("export PATH=/bin", "")
+            .replace("/bench/$name", "echo bench-result:")
+            .replace("poweroff -f", "true");
+        let path = tmp.path().join("init");
+        std::fs::write(&path, script).unwrap();
+        let out = Command::new("sh").arg(&path).output().unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        let runs = frames::split_guest_runs(&lines).unwrap();
+        assert_eq!(runs["A"], vec![(0, vec!["bench-result: 10".to_string()]), (0, vec!["bench-result: 10".to_string()])]);
+    }
+}

@@ -1,0 +1,211 @@
+//! The figures of one `cargo xtask bench` run, and their three forms: a
+//! table for the terminal, Markdown (build/bench/report.md) and JSON.
+
+use serde::Serialize;
+
+use super::stats::Summary;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// When the run started (UTC).
+    pub date: String,
+    /// CPU model and count, and the load average when the run started.
+    pub machine: String,
+    /// The accelerator both guests ran on: "tcg" or "kvm".
+    pub accel: String,
+    /// Why the accelerator is not the one asked for, if it is not.
+    pub accel_note: Option<String>,
+    pub quick: bool,
+    /// Runs of each program on each side.
+    pub runs: usize,
+    /// QEMU's `-m` for both guests, MiB.
+    pub memory_mib: u32,
+    pub programs: Vec<ProgramFigures>,
+    pub image_sizes: Vec<ImageSize>,
+    pub boot: BootFigures,
+    pub min_memory: Vec<MinMemory>,
+    /// Notes on figures left out, and why.
+    pub notes: Vec<String>,
+    /// The whole run's wall time, seconds.
+    pub elapsed_s: f64,
+}
+
+/// One benchmark's times (the program's own, in ms) on each side.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProgramFigures {
+    pub name: String,
+    /// The size argument it ran with.
+    pub size: u64,
+    /// The result line, equal on both sides.
+    pub result: String,
+    pub halvm_ms: Summary,
+    pub linux_guest_ms: Summary,
+    pub native_ms: Summary,
+    /// halvm's median over the Linux guest's.
+    pub ratio: f64,
+}
+
+/// An image stripped, by section, in bytes.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageSize {
+    pub program: String,
+    pub file: u64,
+    pub code: u64,
+    pub rodata: u64,
+    pub data: u64,
+    pub bss: u64,
+}
+
+/// QEMU start to the first line of `main`, wall clock, ms.
+#[derive(Debug, Clone, Serialize)]
+pub struct BootFigures {
+    pub halvm_ms: Summary,
+    pub linux_guest_ms: Summary,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MinMemory {
+    pub program: String,
+    /// The argument it ran with ("" for none).
+    pub args: String,
+    pub mib: u32,
+}
+
+/// The ratio as printed: two decimals.
+fn ratio(r: f64) -> String {
+    format!("{r:.2}")
+}
+
+impl Report {
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a report always serialises") + "\n"
+    }
+
+    /// The runtime table, as Markdown (the terminal shows the same).
+    pub fn runtime_table(&self) -> String {
+        let mut t = String::from(
+            "| program | size | halvm ms | Linux guest ms | halvm / Linux | native ms |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for p in &self.programs {
+            t.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} |\n",
+                p.name, p.size, p.halvm_ms.display(1), p.linux_guest_ms.display(1), ratio(p.ratio), p.native_ms.display(1)
+            ));
+        }
+        t
+    }
+
+    /// The other figures, as Markdown.
+    pub fn other_tables(&self) -> String {
+        let mut t = String::from("| image (stripped) | file | code | rodata | data | bss |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
+        let kb = |b: u64| format!("{:.0} KB", b as f64 / 1000.0);
+        for s in &self.image_sizes {
+            t.push_str(&format!("| {} | {} | {} | {} | {} | {} |\n", s.program, kb(s.file), kb(s.code), kb(s.rodata), kb(s.data), kb(s.bss)));
+        }
+        t.push_str(&format!(
+            "\n| boot to main (QEMU start to first line, wall) | ms |\n| --- | ---: |\n| halvm (Hello) | {} |\n| Linux guest (kernel + /init) | {} |\n",
+            self.boot.halvm_ms.display(0), self.boot.linux_guest_ms.display(0)
+        ));
+        t.push_str("\n| least memory, halvm (`-m`, bisection) | MiB |\n| --- | ---: |\n");
+        for m in &self.min_memory {
+            let args = if m.args.is_empty() { String::new() } else { format!(" {}", m.args) };
+            t.push_str(&format!("| {}{} | {} |\n", m.program, args, m.mib));
+        }
+        t
+    }
+
+    /// The heading lines: what ran where.
+    pub fn conditions(&self) -> String {
+        let mut s = format!(
+            "{} on {}; QEMU {}{}, `-cpu max -m {}`; {} run(s) per program per side{}; the whole run took {:.0} s.\n",
+            self.date,
+            self.machine,
+            self.accel.to_uppercase(),
+            self.accel_note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default(),
+            self.memory_mib,
+            self.runs,
+            if self.quick { ", `--quick` sizes" } else { "" },
+            self.elapsed_s
+        );
+        for note in &self.notes {
+            s.push_str(&format!("- {note}\n"));
+        }
+        s
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut s = String::from("# halvm benchmarks\n\n");
+        s.push_str(&self.conditions());
+        s.push_str(
+            "\nTimes are each program's own (monotonic clock around the work, inside the guest), \
+             median (min..max). The ratio is halvm's median over the Linux guest's: below 1 halvm is \
+             faster. Under TCG the ratio is a hint, not a verdict: emulated memory access costs \
+             differ from real hardware's.\n\n",
+        );
+        s.push_str(&self.runtime_table());
+        s.push('\n');
+        s.push_str(&self.other_tables());
+        s
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn sample() -> Report {
+        let s = |v: &[f64]| Summary::of(v).unwrap();
+        Report {
+            date: "2026-12-02 09:00 UTC".into(),
+            machine: "2 x Test CPU".into(),
+            accel: "tcg".into(),
+            accel_note: Some("KVM asked for, but the probe failed".into()),
+            quick: true,
+            runs: 3,
+            memory_mib: 512,
+            programs: vec![ProgramFigures {
+                name: "Queens".into(),
+                size: 10,
+                result: "(724,1)".into(),
+                halvm_ms: s(&[10.0, 12.0, 11.0]),
+                linux_guest_ms: s(&[20.0, 22.0, 21.0]),
+                native_ms: s(&[2.0, 2.5, 3.0]),
+                ratio: 11.0 / 21.0,
+            }],
+            image_sizes: vec![ImageSize { program: "Hello".into(), file: 824_000, code: 639_000, rodata: 124_000, data: 48_000, bss: 860_000 }],
+            boot: BootFigures { halvm_ms: s(&[300.0, 320.0]), linux_guest_ms: s(&[4000.0]) },
+            min_memory: vec![MinMemory { program: "Hello".into(), args: String::new(), mib: 6 }],
+            notes: vec!["a note".into()],
+            elapsed_s: 61.0,
+        }
+    }
+
+    #[test]
+    fn the_table_has_one_row_per_program_with_median_spread_and_ratio() {
+        let table = sample().runtime_table();
+        let row = table.lines().nth(2).unwrap();
+        assert_eq!(row, "| Queens | 10 | 11.0 (10.0..12.0) | 21.0 (20.0..22.0) | 0.52 | 2.5 (2.0..3.0) |");
+    }
+
+    #[test]
+    fn markdown_says_where_it_ran_and_holds_every_figure() {
+        let md = sample().markdown();
+        for needle in ["2026-12-02", "TCG (KVM asked for", "-cpu max -m 512", "3 run(s)", "--quick", "| Hello | 824 KB | 639 KB",
+                       "| halvm (Hello) | 310 (300..320) |", "| Linux guest (kernel + /init) | 4000 |", "| Hello | 6 |",
+                       "- a note", "a hint, not a verdict"] {
+            assert!(md.contains(needle), "{needle:?} missing from:\n{md}");
+        }
+    }
+
+    #[test]
+    fn json_round_trips_the_figures() {
+        let v: serde_json::Value = serde_json::from_str(&sample().json()).unwrap();
+        assert_eq!(v["programs"][0]["name"], "Queens");
+        assert_eq!(v["programs"][0]["halvm_ms"]["median"], 11.0);
+        assert_eq!(v["programs"][0]["linux_guest_ms"]["min"], 20.0);
+        assert_eq!(v["boot"]["linux_guest_ms"]["n"], 1);
+        assert_eq!(v["min_memory"][0]["mib"], 6);
+        assert_eq!(v["accel"], "tcg");
+    }
+}
