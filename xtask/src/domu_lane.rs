@@ -18,10 +18,9 @@ mod cases;
 mod console;
 mod plan;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
 use xshell::Shell;
@@ -69,7 +68,7 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _: &mut Vec<test_cmd::Ski
     let timeout = Duration::from_secs(plan::watchdog_s(&guests)) + BOOT_SLACK;
     let log_path = work.join("dom0-console.log");
     eprintln!("    domu: booting dom0 under Xen in QEMU with {} cases (log: {})", cases.len(), log_path.display());
-    let run = boot(&qemu, &args, timeout, &log_path)?;
+    let run = boot(&args, timeout, &log_path)?;
     let report = console::parse(&run.console);
     report_run(&command, &run, &report, &cases, &log_path)
 }
@@ -128,60 +127,29 @@ fn unix_now() -> u64 {
 
 /// Runs QEMU until it exits or `timeout` passes, keeping the console in
 /// `log` and showing dom0's case lines as they arrive.
-fn boot(qemu: &Path, args: &[String], timeout: Duration, log: &Path) -> Result<Run> {
+fn boot(args: &[String], timeout: Duration, log: &Path) -> Result<Run> {
     let start_unix = unix_now();
-    let start = Instant::now();
-    let mut child = Command::new(qemu)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("starting {}", qemu.display()))?;
-    let stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
     let mut log_file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
-    let reader = std::thread::spawn(move || {
-        let mut console = String::new();
-        let mut ready_after = None;
-        for line in BufReader::new(stdout).split(b'\n') {
-            let Ok(bytes) = line else { break };
-            let line = String::from_utf8_lossy(&bytes).trim_end_matches('\r').to_string();
-            let _ = writeln!(log_file, "{line}");
-            if let Some(at) = line.find(console::MARKER) {
-                let message = &line[at + console::MARKER.len()..];
-                if message.starts_with("ready ") {
-                    ready_after = Some(start.elapsed());
-                }
-                if !message.contains("-begin") && !message.contains("-end") {
-                    eprintln!("    [{:7.1}s] {message}", start.elapsed().as_secs_f64());
-                }
+    let run = halvm_bootkit::run_qemu(args, timeout, move |at, line| {
+        let _ = writeln!(log_file, "{line}");
+        if let Some(i) = line.find(console::MARKER) {
+            let message = &line[i + console::MARKER.len()..];
+            if !message.contains("-begin") && !message.contains("-end") {
+                eprintln!("    [{:7.1}s] {message}", at.as_secs_f64());
             }
-            console.push_str(&line);
-            console.push('\n');
         }
-        (console, ready_after)
+    })
+    .map_err(anyhow::Error::msg)?;
+    let ready_after = run.lines.iter().find_map(|(at, line)| {
+        let i = line.find(console::MARKER)?;
+        line[i + console::MARKER.len()..].starts_with("ready ").then_some(*at)
     });
-    let err_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let end = loop {
-        if let Some(status) = child.try_wait()? {
-            break format!("QEMU exited with {status}");
-        }
-        if start.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            break format!("QEMU was killed after the run's time limit of {} s", timeout.as_secs());
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    let console: String = run.lines.iter().map(|(_, line)| format!("{line}\n")).collect();
+    let end = match run.status {
+        Some(status) => format!("QEMU exited with {status}"),
+        None => format!("QEMU was killed after the run's time limit of {} s", timeout.as_secs()),
     };
-    let elapsed = start.elapsed();
-    let (console, ready_after) = reader.join().unwrap_or_default();
-    let stderr = err_reader.join().unwrap_or_default();
-    Ok(Run { console, stderr, ready_after, elapsed, end, window: (start_unix, unix_now()) })
+    Ok(Run { console, stderr: run.stderr, ready_after, elapsed: run.elapsed, end, window: (start_unix, unix_now()) })
 }
 
 /// Checks one case against what dom0 reported about it.

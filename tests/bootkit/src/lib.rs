@@ -20,12 +20,14 @@ mod host;
 pub mod image;
 mod outcome;
 mod qemu;
+mod raw;
 pub mod xen;
 
 pub use console::{ConsoleLog, Line};
 pub use host::{kvm_usable, probe_kvm, qemu_available, qemu_binary, xen_available, KvmProbe, SkipCause, Unavailable, PROBE_LINE};
 pub use outcome::{End, Outcome};
 pub use qemu::{quote_args, shell_quote, Accel, Boot, Machine};
+pub use raw::{run_qemu, RawRun};
 
 /// The final line rts-xen prints before ending the guest.
 pub const EXIT_LINE_PREFIX: &str = "halvm: exit status ";

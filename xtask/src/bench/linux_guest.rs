@@ -12,10 +12,9 @@
 //!   console.log         the guest's whole console
 //! ```
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use xshell::Shell;
@@ -121,59 +120,21 @@ pub fn qemu_args(accel: &str, memory_mib: u32, kernel: &Path, initramfs: &Path) 
 /// Boots the guest and returns its console; `progress` sees each line as
 /// it arrives. QEMU is killed after `timeout`, which is an error.
 pub fn boot(args: &[String], timeout: Duration, log: &Path, progress: impl Fn(&str) + Send + 'static) -> Result<Vec<TimedLine>> {
-    let qemu = halvm_bootkit::qemu_binary().map_err(anyhow::Error::msg)?;
-    let command = format!("{} {}", qemu.display(), halvm_bootkit::quote_args(args));
-    let start = Instant::now();
-    let mut child = Command::new(&qemu)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("starting {}", qemu.display()))?;
-    let stdout = child.stdout.take().expect("piped");
-    let mut stderr = child.stderr.take().expect("piped");
-    let reader = std::thread::spawn(move || {
-        let mut lines = Vec::new();
-        for line in BufReader::new(stdout).split(b'\n') {
-            let Ok(bytes) = line else { break };
-            let text = String::from_utf8_lossy(&bytes).trim_end_matches('\r').to_string();
-            progress(&text);
-            lines.push((start.elapsed(), text));
-        }
-        lines
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stderr.read_to_string(&mut text);
-        text
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break Some(status);
-        }
-        if start.elapsed() >= timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let lines = reader.join().unwrap_or_default();
-    let qemu_stderr = err_reader.join().unwrap_or_default();
+    let command = format!("qemu-system-x86_64 {}", halvm_bootkit::quote_args(args));
+    let run = halvm_bootkit::run_qemu(args, timeout, move |_, line| progress(line)).map_err(anyhow::Error::msg)?;
     let mut text = String::new();
-    for (at, line) in &lines {
+    for (at, line) in &run.lines {
         text.push_str(&format!("[{:9.3}s] {line}\n", at.as_secs_f64()));
     }
     std::fs::write(log, &text).with_context(|| format!("writing {}", log.display()))?;
-    let finished = lines.iter().any(|(_, l)| l.contains("bench-guest-done"));
-    match status {
+    let finished = run.lines.iter().any(|(_, l)| l.contains("bench-guest-done"));
+    match run.status {
         None => bail!("the Linux guest did not finish within {} s (console: {})\ncommand: {command}",
                       timeout.as_secs(), log.display()),
         Some(_) if !finished => bail!(
             "the Linux guest stopped before running every benchmark (console: {}); QEMU said: {}\ncommand: {command}",
-            log.display(), qemu_stderr.trim()),
-        Some(_) => Ok(lines),
+            log.display(), run.stderr.trim()),
+        Some(_) => Ok(run.lines),
     }
 }
 
@@ -185,6 +146,7 @@ pub fn first_start(lines: &[TimedLine]) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::process::Command;
 
     #[test]
     fn init_runs_every_program_its_times_then_powers_off() {
