@@ -81,24 +81,15 @@ static off_t random_seek(off_t off, int whence)
 /* Read-only (mode 0444, no write): the CPU's generator takes no input,
  * where Linux mixes written bytes into its pool. Device numbers are
  * Linux's (1, 9) and (1, 8). */
-const struct fd_device __minlibc_urandom_device = {
-    .read = random_read,
-    .write = NULL,
-    .readable = random_readable,
-    .seek = random_seek,
-    .mode = S_IFCHR | 0444,
-    .rdev = (1UL << 8) | 9,
-    .blksize = 4096,
-    .tty = 0,
-};
-
-const struct fd_device __minlibc_random_device = {
-    .read = random_read,
-    .write = NULL,
-    .readable = random_readable,
-    .seek = random_seek,
-    .mode = S_IFCHR | 0444,
-    .rdev = (1UL << 8) | 8,
-    .blksize = 4096,
-    .tty = 0,
-};
+#define RANDOM_DEVICE(minor) {          \
+        .read = random_read,           \
+        .write = NULL,                 \
+        .readable = random_readable,   \
+        .seek = random_seek,           \
+        .mode = S_IFCHR | 0444,        \
+        .rdev = (1UL << 8) | (minor),  \
+        .blksize = 4096,               \
+        .tty = 0,                      \
+    }
+const struct fd_device __minlibc_urandom_device = RANDOM_DEVICE(9);
+const struct fd_device __minlibc_random_device = RANDOM_DEVICE(8);

@@ -38,19 +38,24 @@ pub fn run_lane(sh: &Shell, layout: &Layout, built: &Built, target: &str, serial
     test_cmd::cargo(sh, layout, &args)
 }
 
+/// The key of everything an image depends on in the prefix: the compiler's
+/// cache key, halvm-ghc, the linked libraries and the linker script.
+pub fn toolchain_key(prefix: &Path) -> Result<String> {
+    Ok(InputKey::new("halvm toolchain")
+        .text("compiler", &atomic_dir::completed_key(prefix).context("the prefix is not complete")?)
+        .file(prefix, &prefix::halvm_ghc(prefix))?
+        .tree(prefix, &prefix.join("lib/halvm/lib"))?
+        .file(prefix, &prefix.join("lib/halvm/halvm.ld"))?
+        .finish())
+}
+
 /// Builds every program whose image or Linux build is missing or was made
 /// from other inputs: its source, and for the image the whole toolchain
 /// (the compiler's cache key, halvm-ghc, the linked libraries and linker
 /// script); for the Linux build the platform GHC's version.
 pub fn build(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &PlatformGhc) -> Result<PathBuf> {
     let halvm_ghc = prefix::halvm_ghc(prefix);
-    let mut toolchain = InputKey::new("halvm toolchain");
-    toolchain
-        .text("compiler", &atomic_dir::completed_key(prefix).context("the prefix is not complete")?)
-        .file(prefix, &halvm_ghc)?
-        .tree(prefix, &prefix.join("lib/halvm/lib"))?
-        .file(prefix, &prefix.join("lib/halvm/halvm.ld"))?;
-    let toolchain = toolchain.finish();
+    let toolchain = toolchain_key(prefix)?;
     let host_ghc = platform_ghc.ghc();
     let host_version = platform_ghc.version(sh)?;
     let sources = layout.repo.join("tests/haskell");

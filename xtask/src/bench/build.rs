@@ -45,12 +45,7 @@ impl<'a> Builder<'a> {
     pub fn new(sh: &'a Shell, out: &Path, sources: &Path, prefix: &Path, platform_ghc: &PlatformGhc) -> Result<Builder<'a>> {
         let halvm_ghc = crate::prefix::halvm_ghc(prefix);
         // The whole toolchain an image depends on, as the test images key it.
-        let toolchain_key = InputKey::new("halvm toolchain")
-            .text("compiler", &crate::atomic_dir::completed_key(prefix).context("the prefix is not complete")?)
-            .file(prefix, &halvm_ghc)?
-            .tree(prefix, &prefix.join("lib/halvm/lib"))?
-            .file(prefix, &prefix.join("lib/halvm/halvm.ld"))?
-            .finish();
+        let toolchain_key = crate::haskell_images::toolchain_key(prefix)?;
         Ok(Builder {
             sh,
             out: out.to_path_buf(),
