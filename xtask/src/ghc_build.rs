@@ -83,9 +83,27 @@ fn input_key(layout: &Layout, source: &Path, ghc: &PlatformGhc, sysroot: &Sysroo
     // as generated (with their flags), link.specs and the headers. The
     // archives and the linker script are linked only, never read by GHC.
     key.tree(&sysroot.root, &sysroot.bin_dir())?
-        .file(&sysroot.root, &sysroot.halvm_dir().join("link.specs"))?
-        .tree(&sysroot.root, &sysroot.include_dir())?;
+        .file(&sysroot.root, &sysroot.halvm_dir().join("link.specs"))?;
+    for header in headers_ghc_reads(&sysroot.include_dir())? {
+        key.file(&sysroot.root, &header)?;
+    }
     Ok(key.finish())
+}
+
+/// The platform header GHC's runtime includes; the other headers under
+/// `halvm/` (platform extensions for minlibc and the Haskell libraries) are
+/// never read by GHC's build, so changing them must not rebuild it.
+pub const PLATFORM_HEADER_GHC_READS: &str = "halvm/platform.h";
+
+/// Every minlibc header (configure and the libraries' C code may include
+/// any of them) and, of the platform's, only PLATFORM_HEADER_GHC_READS.
+fn headers_ghc_reads(include: &Path) -> Result<Vec<PathBuf>> {
+    let platform_dir = include.join("halvm");
+    let all = crate::fsutil::files_under(include)?;
+    Ok(all
+        .into_iter()
+        .filter(|p| !p.starts_with(&platform_dir) || *p == include.join(PLATFORM_HEADER_GHC_READS))
+        .collect())
 }
 
 /// A copy of the pristine tree with the patches applied and the halvm files
@@ -187,4 +205,49 @@ pub fn make_relocatable(sh: &Shell, out: &Path, old_prefix: &str) -> Result<()> 
         }
     }
     relocate::check_nothing_mentions(out, old_prefix)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The GHC tree may include only the one platform header the key
+    /// covers; including another would let it change without a rebuild.
+    #[test]
+    fn the_runtime_includes_only_the_keyed_platform_header() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../toolchain/ghc/rts-halvm");
+        let mut seen = 0;
+        for path in crate::fsutil::files_under(&dir).unwrap() {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for line in text.lines().filter(|l| l.trim_start().starts_with("#include")) {
+                if line.contains("halvm/") {
+                    assert!(
+                        line.contains(&format!("<{PLATFORM_HEADER_GHC_READS}>")),
+                        "{}: {line}: only <{PLATFORM_HEADER_GHC_READS}> is in the GHC build's key",
+                        path.display()
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 0, "no file of {} includes the platform header", dir.display());
+    }
+
+    #[test]
+    fn platform_extension_headers_are_not_ghc_inputs() {
+        let dir = tempfile::tempdir().unwrap();
+        let include = dir.path();
+        for rel in ["stdio.h", "sys/socket.h", "halvm/platform.h", "halvm/net.h"] {
+            let path = include.join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, rel).unwrap();
+        }
+        let mut read: Vec<String> = headers_ghc_reads(include)
+            .unwrap()
+            .iter()
+            .map(|p| p.strip_prefix(include).unwrap().to_string_lossy().into_owned())
+            .collect();
+        read.sort();
+        assert_eq!(read, ["halvm/platform.h", "stdio.h", "sys/socket.h"]);
+    }
 }

@@ -39,8 +39,9 @@
 extern "C" {
 #endif
 
-/* Version of this API; bumped on any change (2: halvm_entropy). */
-#define HALVM_PLATFORM_API_VERSION 2
+/* Version of this API; bumped on any change (2: halvm_entropy;
+ * 3: shutdown requests). */
+#define HALVM_PLATFORM_API_VERSION 3
 
 /* ---------------------------------------------------------------- console */
 
@@ -121,7 +122,8 @@ void halvm_tick_stop(void);
 
 /*
  * Halts the CPU until the monotonic clock reaches `deadline_ns` or any
- * interrupt or event arrives (tick, console input, event channel), whichever
+ * interrupt or event arrives (tick, console input, event channel, shutdown
+ * request), whichever
  * comes first. Returns at once if the deadline has passed. Callers re-check
  * their own condition afterwards: wake-ups may be early.
  * Pass UINT64_MAX to wait for an event with no deadline.
@@ -136,9 +138,41 @@ void halvm_block_until(uint64_t deadline_ns);
  * RDSEED where CPUID advertises it, else RDRAND. Returns 0, or -1 (with
  * nothing promised about `buf`) when the CPU has neither instruction or
  * it keeps reporting that no value is ready; callers report that as an
- * error and must never substitute a weaker seed. Normal context only.
+ * error and must never substitute a weaker seed. With `len` 0 (`buf` may
+ * then be NULL) it only answers whether the CPU has a generator: 0 if it
+ * has. Normal context only.
  */
 int halvm_entropy(void *buf, size_t len);
+
+/* ------------------------------------------------------ shutdown requests */
+
+/*
+ * What the toolstack asked this guest to do: under Xen, the value `xl
+ * shutdown` ("poweroff") or `xl reboot` ("reboot") writes to the guest's
+ * control/shutdown key, which the platform watches. Other values there
+ * (suspend, halt, ...) are acknowledged and reported on the console as not
+ * supported. Without Xen no request ever arrives.
+ */
+enum halvm_shutdown_reason {
+    HALVM_SHUTDOWN_NONE = 0,
+    HALVM_SHUTDOWN_POWEROFF = 1,
+    HALVM_SHUTDOWN_REBOOT = 2
+};
+
+/*
+ * Returns the request that arrived since the previous call, or
+ * HALVM_SHUTDOWN_NONE; each request is returned once. A request wakes
+ * halvm_block_until. Interrupt-safe.
+ *
+ * A request also starts the platform's grace period (its length is in
+ * rts-xen/README.md): a guest that has not called halvm_exit when it is
+ * over is ended as if by halvm_exit(HALVM_EXIT_SHUTDOWN_TIMEOUT), with a
+ * console line saying so. Once a request has arrived, halvm_exit shuts the
+ * domain down with the requested reason (poweroff or reboot) whatever the
+ * status, so that the toolstack sees the shutdown it asked for; the status
+ * itself still goes to the console and to XenStore as always.
+ */
+enum halvm_shutdown_reason halvm_shutdown_take(void);
 
 /* ------------------------------------------------------------------- exit */
 
@@ -162,6 +196,8 @@ _Noreturn void halvm_exit(int status);
 #define HALVM_EXIT_CPU_FAULT      123 /* CPU exception; report on console  */
 #define HALVM_EXIT_BAD_BOOT_MAGIC 124 /* not started through PVH: a message
                                          on COM1, then isa-debug-exit      */
+#define HALVM_EXIT_SHUTDOWN_TIMEOUT 125 /* a shutdown request was not
+                                           honoured within the grace period */
 
 /* ---------------------------------------------------- arguments and info */
 

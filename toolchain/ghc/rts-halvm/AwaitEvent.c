@@ -5,7 +5,8 @@
  * (blocked_queue, from threadWaitRead/threadWaitWrite). Descriptor
  * readiness comes from minlibc's poll(), which knows which descriptors
  * exist (the console); waiting is halvm_block_until(), which halts the CPU
- * until the next deadline or any interrupt (tick, console input). */
+ * until the next deadline or any interrupt (tick, console input, a
+ * shutdown request). */
 
 #include "PosixSource.h"
 #include "Rts.h"
@@ -18,6 +19,7 @@
 #include "AwaitEvent.h"
 #include "GetTime.h"
 #include "posix/Select.h"
+#include "RtsSignals.h"
 #include "Idle.h"
 
 #include <halvm/platform.h>
@@ -125,6 +127,13 @@ static bool wakeUpBlockedThreads(void)
 void awaitEvent(bool wait)
 {
     do {
+        /* A shutdown request (or a raised signal) runs its handler thread
+         * at once, as POSIX's select() loop does on EINTR. */
+        rtsTakeShutdownRequest();
+        if (signals_pending()) {
+            startSignalHandlers(&MainCapability);
+            return;
+        }
         bool woke = wakeUpSleepingThreads(getProcessElapsedTime());
         woke = wakeUpBlockedThreads() || woke;
         if (woke || !wait) {

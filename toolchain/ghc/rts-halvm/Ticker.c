@@ -37,6 +37,9 @@ static void on_tick(void)
     in_tick = true;
     tick_proc(0);
     in_tick = false;
+    /* A busy program never reaches the idle loop; the next return to the
+     * scheduler starts the handler. */
+    rtsTakeShutdownRequest();
 }
 
 void initTicker(Time interval, TickProc handle_tick)
