@@ -5,6 +5,7 @@
  * themselves. Non-ASCII bytes belong to no class.
  */
 #include <ctype.h>
+#include <string.h>
 #include <wctype.h>
 
 /* glibc's bit assignments (little-endian form of _ISbit). */
@@ -123,3 +124,53 @@ int iswcntrl(wint_t c) { return wide_ascii(c) && iscntrl((int)c); }
 int iswxdigit(wint_t c) { return wide_ascii(c) && isxdigit((int)c); }
 wint_t towupper(wint_t c) { return wide_ascii(c) ? (wint_t)toupper((int)c) : c; }
 wint_t towlower(wint_t c) { return wide_ascii(c) ? (wint_t)tolower((int)c) : c; }
+int iswblank(wint_t c) { return wide_ascii(c) && isblank((int)c); }
+int iswgraph(wint_t c) { return wide_ascii(c) && isgraph((int)c); }
+
+/* wctype()/wctrans() name a class or mapping by its POSIX name; the handle
+ * is the classifier itself (1-based index, 0 = no such class), so
+ * iswctype() needs no table of its own. */
+static int (*const wide_classes[])(wint_t) = {
+    iswalnum, iswalpha, iswblank, iswcntrl, iswdigit, iswgraph,
+    iswlower, iswprint, iswpunct, iswspace, iswupper, iswxdigit,
+};
+static const char *const wide_class_names[] = {
+    "alnum", "alpha", "blank", "cntrl", "digit", "graph",
+    "lower", "print", "punct", "space", "upper", "xdigit",
+};
+
+wctype_t wctype(const char *name)
+{
+    for (size_t i = 0; i < sizeof wide_class_names / sizeof wide_class_names[0]; i++)
+        if (strcmp(name, wide_class_names[i]) == 0)
+            return i + 1;
+    return 0;
+}
+
+int iswctype(wint_t c, wctype_t class)
+{
+    if (class == 0 || class > sizeof wide_classes / sizeof wide_classes[0])
+        return 0;
+    return wide_classes[class - 1](c) != 0;
+}
+
+/* The two mappings; a wctrans_t points at one of these markers. */
+static const int map_toupper = 1, map_tolower = 2;
+
+wctrans_t wctrans(const char *name)
+{
+    if (strcmp(name, "toupper") == 0)
+        return &map_toupper;
+    if (strcmp(name, "tolower") == 0)
+        return &map_tolower;
+    return NULL;
+}
+
+wint_t towctrans(wint_t c, wctrans_t map)
+{
+    if (map == &map_toupper)
+        return towupper(c);
+    if (map == &map_tolower)
+        return towlower(c);
+    return c;
+}

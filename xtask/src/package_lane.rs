@@ -22,6 +22,7 @@ use xshell::{cmd, Shell};
 
 use crate::build_cmd::Built;
 use crate::dist;
+use crate::input_key::InputKey;
 use crate::layout::Layout;
 use crate::test_cmd::SkippedPart;
 
@@ -84,23 +85,54 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _skipped: &mut Vec<Skippe
     let deb = crate::deb::write_package(sh, layout, prefix, &work.join("deb"))?;
     eprintln!("    deb: {} in {:.0} s", deb.display(), started.elapsed().as_secs_f64());
     deb_install::run(sh, layout, &deb, &work)?;
-    if lintian_requested(std::env::var("HALVM_LINTIAN").ok().as_deref())? {
-        lintian(layout, &deb)?;
-    } else {
-        eprintln!("    deb: lintian not run (about 7 min here; HALVM_LINTIAN=1 runs it in this lane)");
-    }
+    lintian_if_packaging_changed(sh, layout, &deb)?;
     crate::fsutil::remove_if_exists(&work)?;
     Ok(())
 }
 
-/// lintian is opt-in: on these 2-core machines it takes 6.5 to 7.5 min on
-/// the package (its thousands of GHC files), more than the rest of the lane.
-fn lintian_requested(value: Option<&str>) -> Result<bool> {
+/// What HALVM_LINTIAN asks for: `Some(true)` always run lintian (1),
+/// `Some(false)` never (0), `None` run it when the packaging changed.
+fn lintian_choice(value: Option<&str>) -> Result<Option<bool>> {
     match value.map(str::trim) {
-        None | Some("") | Some("0") => Ok(false),
-        Some("1") => Ok(true),
-        Some(other) => bail!("HALVM_LINTIAN={other:?}: set it to 1 to run lintian in the package lane, or to 0 or nothing not to"),
+        None | Some("") => Ok(None),
+        Some("0") => Ok(Some(false)),
+        Some("1") => Ok(Some(true)),
+        Some(other) => bail!("HALVM_LINTIAN={other:?}: 1 runs lintian in the package lane, 0 skips it, unset runs it when the packaging changed"),
     }
+}
+
+/// The packaging code lintian judges: the package builder and its
+/// templates, and lintian's own version. A lintian pass is recorded under
+/// this key, so lintian (about 7 min on these 2-core machines, more than
+/// the rest of the lane) runs again exactly when one of them changes.
+fn packaging_key(sh: &Shell, layout: &Layout) -> Result<String> {
+    let repo = &layout.repo;
+    let version = cmd!(sh, "lintian --version").quiet().read().context("lintian is not installed (`cargo xtask build` installs it)")?;
+    Ok(InputKey::new("lintian pass")
+        .text("lintian", version.trim())
+        .file(repo, &repo.join("xtask/src/deb.rs"))?
+        .tree(repo, &repo.join("toolchain/debian"))?
+        .finish())
+}
+
+fn lintian_if_packaging_changed(sh: &Shell, layout: &Layout, deb: &Path) -> Result<()> {
+    let choice = lintian_choice(std::env::var("HALVM_LINTIAN").ok().as_deref())?;
+    if choice == Some(false) {
+        eprintln!("    deb: lintian skipped (HALVM_LINTIAN=0)");
+        return Ok(());
+    }
+    let key = packaging_key(sh, layout)?;
+    let stamp = layout.cache().join("lintian-passed").join(&key);
+    if choice.is_none() && stamp.exists() {
+        eprintln!("    deb: lintian passed on this packaging code before (key {key}); not run again (HALVM_LINTIAN=1 forces it)");
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    lintian(layout, deb)?;
+    eprintln!("    deb: lintian found no error-level tag in {:.0} s", started.elapsed().as_secs_f64());
+    std::fs::create_dir_all(stamp.parent().unwrap())?;
+    std::fs::write(&stamp, format!("{}\n", deb.display()))?;
+    Ok(())
 }
 
 /// Limit for lintian: it takes about 7 minutes on the package here.
@@ -133,12 +165,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lintian_runs_only_when_asked_for_with_1() {
-        assert!(!lintian_requested(None).unwrap());
-        assert!(!lintian_requested(Some("")).unwrap());
-        assert!(!lintian_requested(Some("0")).unwrap());
-        assert!(lintian_requested(Some("1")).unwrap());
-        let err = lintian_requested(Some("yes")).unwrap_err().to_string();
-        assert!(err.contains("HALVM_LINTIAN=\"yes\"") && err.contains("set it to 1"), "{err}");
+    fn halvm_lintian_forces_or_skips_and_unset_leaves_it_to_the_packaging_key() {
+        assert_eq!(lintian_choice(None).unwrap(), None);
+        assert_eq!(lintian_choice(Some("")).unwrap(), None);
+        assert_eq!(lintian_choice(Some("0")).unwrap(), Some(false));
+        assert_eq!(lintian_choice(Some("1")).unwrap(), Some(true));
+        let err = lintian_choice(Some("yes")).unwrap_err().to_string();
+        assert!(err.contains("HALVM_LINTIAN=\"yes\"") && err.contains("1 runs lintian"), "{err}");
     }
 }

@@ -6,6 +6,7 @@
  */
 #include "suite.h"
 #include <ctype.h>
+#include <wctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -46,6 +47,10 @@ const int **ml___ctype_toupper_loc(void);
 int ml_isalpha(int), ml_isdigit(int), ml_isspace(int), ml_isupper(int), ml_islower(int), ml_isxdigit(int),
     ml_isalnum(int), ml_ispunct(int), ml_isprint(int), ml_isgraph(int), ml_iscntrl(int), ml_isblank(int),
     ml_tolower(int), ml_toupper(int);
+unsigned long ml_wctype(const char *);
+int ml_iswctype(wint_t, unsigned long), ml_iswblank(wint_t), ml_iswgraph(wint_t), ml_iswalpha(wint_t);
+const int *ml_wctrans(const char *);
+wint_t ml_towctrans(wint_t, const int *);
 struct tm *ml_gmtime_r(const time_t *, struct tm *);
 struct tm *ml_localtime_r(const time_t *, struct tm *);
 time_t ml_timegm(struct tm *);
@@ -231,6 +236,26 @@ unsigned long suite_ctype(uint64_t seed, unsigned long cases, char *buf, size_t 
         SAME(isalnum); SAME(ispunct); SAME(isprint); SAME(isgraph); SAME(iscntrl); SAME(isblank);
         CHECK(&r, tolower(c) == ml_tolower(c) && toupper(c) == ml_toupper(c), "tolower/toupper(%d)", c);
     }
+    /* The wide classes by name and the two mappings, over ASCII (minlibc
+     * has no Unicode tables; glibc's C locale agrees there). */
+    static const char *const classes[] = { "alnum", "alpha", "blank", "cntrl", "digit", "graph",
+                                           "lower", "print", "punct", "space", "upper", "xdigit" };
+    for (size_t k = 0; k < sizeof classes / sizeof classes[0]; k++) {
+        wctype_t g = wctype(classes[k]);
+        unsigned long m = ml_wctype(classes[k]);
+        CHECK(&r, g != 0 && m != 0, "wctype(\"%s\"): glibc %lu, minlibc %lu", classes[k], (unsigned long)g, m);
+        for (wint_t c = 0; c < 128; c++)
+            CHECK(&r, !!iswctype(c, g) == !!ml_iswctype(c, m), "iswctype(%u, \"%s\")", (unsigned)c, classes[k]);
+    }
+    CHECK(&r, wctype("nonsense") == 0 && ml_wctype("nonsense") == 0, "wctype of an unknown class is 0");
+    CHECK(&r, ml_iswctype('a', 0) == 0, "iswctype with class 0 is false");
+    for (wint_t c = 0; c < 128; c++) {
+        CHECK(&r, !!iswblank(c) == !!ml_iswblank(c) && !!iswgraph(c) == !!ml_iswgraph(c), "iswblank/iswgraph(%u)", (unsigned)c);
+        CHECK(&r, towctrans(c, wctrans("toupper")) == ml_towctrans(c, ml_wctrans("toupper")), "towctrans(%u, toupper)", (unsigned)c);
+        CHECK(&r, towctrans(c, wctrans("tolower")) == ml_towctrans(c, ml_wctrans("tolower")), "towctrans(%u, tolower)", (unsigned)c);
+    }
+    CHECK(&r, ml_wctrans("sideways") == NULL && wctrans("sideways") == 0, "wctrans of an unknown mapping is null");
+    CHECK(&r, ml_iswalpha(0xe9) == 0, "minlibc classifies no code point above ASCII");
     return r.failures;
 }
 

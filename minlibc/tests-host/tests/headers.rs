@@ -41,6 +41,7 @@ const USES: &[(&str, &str)] = &[
     ("malloc.h", "(void)&malloc_usable_size;"),
     ("math.h", "(void)sin(1.0); (void)HUGE_VAL; (void)isnan(0.0); (void)M_PI; (void)FP_NAN;"),
     ("mntent.h", "struct mntent m; (void)sizeof m; (void)&setmntent; (void)&hasmntopt;"),
+    ("net/if.h", "struct if_nameindex n; char name[IF_NAMESIZE]; (void)sizeof n; (void)name; (void)&if_nametoindex; (void)&if_indextoname;"),
     ("netdb.h", "struct addrinfo a; (void)sizeof a; (void)&getaddrinfo; (void)EAI_NONAME;"),
     ("netinet/in.h", "struct sockaddr_in s; (void)sizeof s; (void)INADDR_ANY; (void)IPPROTO_TCP; (void)htons(1);"),
     ("netinet/tcp.h", "(void)TCP_NODELAY;"),
@@ -78,7 +79,7 @@ const USES: &[(&str, &str)] = &[
     ("sys/resource.h", "struct rlimit r; struct rusage u; (void)sizeof r; (void)sizeof u; (void)&getrlimit; (void)RLIMIT_STACK;"),
     ("sys/select.h", "fd_set s; FD_ZERO(&s); FD_SET(1, &s); (void)FD_ISSET(1, &s); (void)&select;"),
     ("sys/signal.h", "(void)SIGTERM; (void)&raise;"),
-    ("sys/socket.h", "struct sockaddr s; socklen_t l = 0; (void)sizeof s; (void)l; (void)&socket; (void)(AF_INET + SOCK_STREAM);"),
+    ("sys/socket.h", "struct sockaddr s; socklen_t l = 0; struct msghdr m = { 0 }; (void)sizeof s; (void)l; (void)&socket; (void)(AF_INET + SOCK_STREAM); (void)CMSG_FIRSTHDR(&m); (void)CMSG_SPACE(4);"),
     ("sys/stat.h", "struct stat s; (void)sizeof s; (void)&stat; (void)S_ISDIR(0u);"),
     ("sys/statfs.h", "struct statfs s; (void)sizeof s; (void)&fstatfs;"),
     ("sys/statvfs.h", "struct statvfs s; (void)sizeof s; (void)&statvfs;"),
@@ -98,7 +99,7 @@ const USES: &[(&str, &str)] = &[
     ("unistd.h", "(void)&read; (void)&_exit; (void)STDIN_FILENO; (void)_SC_PAGESIZE; (void)R_OK;"),
     ("utime.h", "struct utimbuf u; (void)sizeof u; (void)&utime;"),
     ("wchar.h", "wchar_t w = L'a'; mbstate_t s; (void)w; (void)sizeof s; (void)&wcslen; (void)WEOF;"),
-    ("wctype.h", "wctype_t t = 0; (void)t; (void)&iswalpha; (void)&towlower; (void)WEOF;"),
+    ("wctype.h", "wctype_t t = wctype(\"alpha\"); wctrans_t m = wctrans(\"toupper\"); (void)iswctype(65, t); (void)towctrans(97, m); (void)&iswblank; (void)WEOF;"),
 ];
 
 fn repo() -> PathBuf {

@@ -189,6 +189,11 @@ pub mod checks {
         let out = run_and_compare(m, &program("HeapLimit", &["+RTS", "-M8m", "-RTS"]));
         out.assert_line("Heap exhausted");
     }
+    /// Handlers installed with System.Posix.Signals run when the program
+    /// raises their signal (the RTS's signal delivery inside the guest).
+    pub fn signals(m: &Machine) {
+        run_and_compare(m, &program("Signals", &[])).assert_line("signals: done");
+    }
     pub fn stack_limit(m: &Machine) {
         let out = run_and_compare(m, &program("StackLimit", &["+RTS", "-K1m", "-RTS"]));
         out.assert_line("Stack space overflow");

@@ -136,6 +136,7 @@ pub const HASKELL: &[(&str, &[&str], &[&str])] = &[
     ("Clock", &[], &[]),
     ("HeapLimit", &["+RTS", "-M8m", "-RTS"], &["Heap exhausted"]),
     ("StackLimit", &["+RTS", "-K1m", "-RTS"], &["Stack space overflow"]),
+    ("Signals", &[], &["signals: done"]),
 ];
 
 /// Every case, in the order dom0 runs them: `freestanding` holds rts-xen's
