@@ -50,6 +50,10 @@ fn generate_xen_bindings(out: &std::path::Path) {
         .allowlist_var("__HYPERVISOR_.*|CONSOLEIO_.*|SCHEDOP_.*|SHUTDOWN_.*")
         .allowlist_var("EVTCHNOP_.*|VIRQ_.*|HVMOP_.*|HVM_PARAM_.*|XENMEM_.*|XENMAPSPACE_.*")
         .allowlist_var("VCPUOP_.*")
+        // event channels, grant tables and vchan for programs (xen/evtchn_api.rs, grant_table.rs, vchan.rs)
+        .allowlist_type("evtchn_alloc_unbound|evtchn_bind_interdomain|xen_memory_reservation")
+        .allowlist_type("gnttab_map_grant_ref|gnttab_unmap_grant_ref|gnttab_query_size|grant_entry_v1|vchan_interface")
+        .allowlist_var("GNTTABOP_.*|GTF_.*|_?GNTMAP_.*|GNTST_.*|GNTTAB_NR_RESERVED_ENTRIES|VCHAN_NOTIFY_.*")
         .allowlist_item("HALVM_DOMID_SELF")
         .generate()
         .unwrap_or_else(|e| {

@@ -14,9 +14,9 @@
 /* The open files: each descriptor refers to at most one, so there are
  * never more in use than descriptors. The console's three come first. */
 static struct open_file files[MINLIBC_FD_MAX] = {
-    { &__minlibc_console_device, O_RDONLY, 1 },
-    { &__minlibc_console_device, O_WRONLY, 1 },
-    { &__minlibc_console_device, O_WRONLY, 1 },
+    { .dev = &__minlibc_console_device, .flags = O_RDONLY, .refs = 1 },
+    { .dev = &__minlibc_console_device, .flags = O_WRONLY, .refs = 1 },
+    { .dev = &__minlibc_console_device, .flags = O_WRONLY, .refs = 1 },
 };
 
 /* The descriptors: the open file each refers to (NULL: closed) and its
@@ -64,8 +64,10 @@ static void attach(int fd, struct open_file *file, int fd_flags)
 /* Closes `fd` (open); its open file goes when no descriptor is left. */
 static void detach(int fd)
 {
-    descriptors[fd].file->refs--;
+    struct open_file *f = descriptors[fd].file;
     descriptors[fd].file = NULL;
+    if (--f->refs == 0 && f->dev->file && f->dev->file->release)
+        f->dev->file->release(f);
 }
 
 /* ------------------------------------------------------- device files */
@@ -129,6 +131,22 @@ int __minlibc_open_device(const struct fd_device *dev, int flags)
     return fd;
 }
 
+int __minlibc_open_node(const struct fd_device *dev, int flags, void *node)
+{
+    int fd = lowest_free(0);
+    if (fd < 0)
+        MINLIBC_FAIL(EMFILE, -1);
+    struct open_file *file = files;
+    while (file->refs)
+        file++;
+    file->dev = dev;
+    file->flags = flags & (O_ACCMODE | O_NONBLOCK | O_APPEND);
+    file->node = node;
+    file->pos = 0;
+    attach(fd, file, (flags & O_CLOEXEC) ? FD_CLOEXEC : 0);
+    return fd;
+}
+
 void __minlibc_device_stat(const struct fd_device *dev, struct stat *st)
 {
     memset(st, 0, sizeof *st);
@@ -165,13 +183,18 @@ ssize_t read(int fd, void *buf, size_t n)
 ssize_t write(int fd, const void *buf, size_t n)
 {
     struct open_file *f = __minlibc_fd(fd);
-    if (!f || (f->flags & O_ACCMODE) == O_RDONLY || !f->dev->write)
+    if (!f || (f->flags & O_ACCMODE) == O_RDONLY || !(f->dev->write || f->dev->file))
         MINLIBC_FAIL(EBADF, -1);
+    if (f->dev->file)
+        return f->dev->file->write(f, buf, n);
     return f->dev->write(buf, n);
 }
 
 ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
+    struct open_file *sf = __minlibc_fd(fd);
+    if (sf && sf->dev == &__minlibc_socket_device && cnt >= 0)
+        return __minlibc_socket_readv(sf, iov, cnt);
     if (cnt < 0)
         MINLIBC_FAIL(EINVAL, -1);
     ssize_t total = 0;
@@ -191,6 +214,9 @@ ssize_t readv(int fd, const struct iovec *iov, int cnt)
 
 ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
+    struct open_file *sf = __minlibc_fd(fd);
+    if (sf && sf->dev == &__minlibc_socket_device && cnt >= 0)
+        return __minlibc_socket_writev(sf, iov, cnt);
     if (cnt < 0)
         MINLIBC_FAIL(EINVAL, -1);
     ssize_t total = 0;
@@ -226,7 +252,10 @@ int fstat(int fd, struct stat *st)
     struct open_file *f = __minlibc_fd(fd);
     if (!f)
         MINLIBC_FAIL(EBADF, -1);
-    __minlibc_device_stat(f->dev, st);
+    if (f->dev->file)
+        f->dev->file->stat(f, st);
+    else
+        __minlibc_device_stat(f->dev, st);
     return 0;
 }
 
@@ -238,6 +267,8 @@ off_t lseek(int fd, off_t off, int whence)
     struct open_file *f = __minlibc_fd(fd);
     if (!f)
         MINLIBC_FAIL(EBADF, -1);
+    if (f->dev->file)
+        return f->dev->file->seek(f, off, whence);
     if (!f->dev->seek)
         MINLIBC_FAIL(ESPIPE, -1);
     return f->dev->seek(off, whence);

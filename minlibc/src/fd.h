@@ -13,16 +13,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 
 /* Descriptors that can be open at once (sysconf(_SC_OPEN_MAX),
- * RLIMIT_NOFILE). */
-#define MINLIBC_FD_MAX 16
+ * RLIMIT_NOFILE): room for a server's connections (rts-xen's stack has
+ * 256 socket handles). */
+#define MINLIBC_FD_MAX 256
 
 /* The most one read transfers, Linux's MAX_RW_COUNT: larger requests
  * return a short count, so that the count fits ssize_t. */
 #define MINLIBC_RW_MAX ((size_t)0x7ffff000)
 
 struct open_file;
+struct fd_file_ops;
 
 /* What a kind of descriptor does. */
 struct fd_device {
@@ -41,11 +44,30 @@ struct fd_device {
     blksize_t blksize;
     /* a terminal: isatty, termios */
     int tty;
+    /* files and directories (fs_calls.c): the calls that need the open
+     * file; NULL for the other devices */
+    const struct fd_file_ops *file;
+};
+
+/* What a file-system descriptor does beyond read (fs_calls.c). */
+struct fd_file_ops {
+    ssize_t (*write)(struct open_file *, const void *, size_t);
+    off_t (*seek)(struct open_file *, off_t, int);
+    void (*stat)(struct open_file *, struct stat *);
+    /* the last descriptor on the open file was closed */
+    void (*release)(struct open_file *);
 };
 
 extern const struct fd_device __minlibc_console_device;      /* console_fd.c */
 extern const struct fd_device __minlibc_urandom_device;      /* random.c */
 extern const struct fd_device __minlibc_random_device;       /* random.c */
+extern const struct fd_device __minlibc_socket_device;       /* socket.c */
+
+/* socket.c: poll() events of a socket descriptor; readv/writev on one
+ * (a datagram socket gathers one datagram, as on Linux). */
+int __minlibc_socket_revents(struct open_file *, int events);
+ssize_t __minlibc_socket_readv(struct open_file *, const struct iovec *, int);
+ssize_t __minlibc_socket_writev(struct open_file *, const struct iovec *, int);
 
 /* What open() creates; duplicated descriptors share it, so a status flag
  * set through one (F_SETFL) is seen through all. */
@@ -53,6 +75,9 @@ struct open_file {
     const struct fd_device *dev;
     int flags;                    /* O_ACCMODE bits, O_NONBLOCK, O_APPEND */
     int refs;                     /* descriptors referring to it; 0: unused */
+    void *node;                   /* files and directories: the fs_node */
+    off_t pos;                    /* files and directories: the offset */
+    int sock;                     /* sockets (socket.c): the halvm/net.h handle */
 };
 
 /* The open file `fd` refers to; NULL unless `fd` is open. */
@@ -65,6 +90,9 @@ int __minlibc_fd_is_console(int fd);
 const struct fd_device *__minlibc_device_file(const char *path);
 /* open(2) of a device file: the lowest free descriptor, or -1 with errno. */
 int __minlibc_open_device(const struct fd_device *, int flags);
+/* Opens `node` on `dev` (a file-system descriptor): the lowest free
+ * descriptor at offset 0, or -1 with EMFILE. */
+int __minlibc_open_node(const struct fd_device *dev, int flags, void *node);
 /* stat(2) of a device file. */
 void __minlibc_device_stat(const struct fd_device *, struct stat *);
 /* access(2) of a device file. */

@@ -8,6 +8,7 @@
 #include "internal.h"
 #include "console_fd.h"
 #include "fd.h"
+#include <halvm/net.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/select.h>
@@ -18,12 +19,17 @@
 static int readable(int fd)
 {
     struct open_file *f = __minlibc_fd(fd);
+    /* select: a socket with an error or hung up is readable (Linux) */
+    if (f && f->dev == &__minlibc_socket_device)
+        return __minlibc_socket_revents(f, POLLIN) != 0;
     return f && (f->flags & O_ACCMODE) != O_WRONLY && f->dev->readable();
 }
 
 static int writable(int fd)
 {
     struct open_file *f = __minlibc_fd(fd);
+    if (f && f->dev == &__minlibc_socket_device)
+        return (__minlibc_socket_revents(f, POLLOUT) & (POLLOUT | POLLERR)) != 0;
     return f && (f->flags & O_ACCMODE) != O_RDONLY;
 }
 
@@ -37,6 +43,8 @@ static int poll_once(struct pollfd *fds, nfds_t n)
             continue;
         if (!__minlibc_fd(p->fd)) {
             p->revents = POLLNVAL;
+        } else if (__minlibc_fd(p->fd)->dev == &__minlibc_socket_device) {
+            p->revents = (short)__minlibc_socket_revents(__minlibc_fd(p->fd), p->events);
         } else {
             if ((p->events & (POLLIN | POLLRDNORM)) && readable(p->fd))
                 p->revents |= p->events & (POLLIN | POLLRDNORM);
@@ -175,6 +183,21 @@ int ioctl(int fd, unsigned long req, ...)
     /* console input: the bytes pending (stdin) */
     if (req == FIONREAD && __minlibc_fd_is_console(fd) && (f->flags & O_ACCMODE) != O_WRONLY) {
         *(int *)arg = (int)__minlibc_console_pending();
+        return 0;
+    }
+    /* sockets: bytes (or the next datagram's) waiting; FIONBIO sets
+     * O_NONBLOCK like fcntl */
+    if (f->dev == &__minlibc_socket_device && (req == FIONREAD || req == FIONBIO)) {
+        if (!arg)
+            MINLIBC_FAIL(EFAULT, -1);
+        if (req == FIONBIO) {
+            f->flags = *(int *)arg ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
+            return 0;
+        }
+        int n = halvm_net_pending(f->sock);
+        if (n < 0)
+            MINLIBC_FAIL(-n, -1);
+        *(int *)arg = n;
         return 0;
     }
     MINLIBC_FAIL(ENOTTY, -1);

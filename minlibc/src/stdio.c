@@ -391,17 +391,54 @@ void flockfile(FILE *f) { (void)f; }
 void funlockfile(FILE *f) { (void)f; }
 int ftrylockfile(FILE *f) { (void)f; return 0; }
 
-int fseek(FILE *f, long off, int whence)
+/* Positioning goes through the descriptor's lseek: streams on files
+ * (fs_calls.c) seek, the console and the devices answer ESPIPE or stay
+ * at 0, as lseek does for them. Buffered output is written first;
+ * buffered input and a pushed-back character are dropped (fseek) or
+ * subtracted (ftell). */
+int fseeko(FILE *f, off_t off, int whence)
 {
-    (void)f; (void)off; (void)whence;
-    MINLIBC_FAIL(ESPIPE, -1);
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
+        MINLIBC_FAIL(EINVAL, -1);
+    if (whence == SEEK_CUR) {
+        off_t here = ftello(f);
+        if (here < 0)
+            return -1;
+        off += here;
+        whence = SEEK_SET;
+    }
+    if (fflush(f) == EOF)
+        return -1;
+    if (lseek(f->fd, off, whence) < 0)
+        return -1;
+    __minlibc_stream_reset(f);
+    return 0;
 }
 
-int fseeko(FILE *f, off_t off, int whence) { return fseek(f, off, whence); }
-long ftell(FILE *f) { (void)f; MINLIBC_FAIL(ESPIPE, -1); }
-off_t ftello(FILE *f) { return ftell(f); }
+int fseek(FILE *f, long off, int whence) { return fseeko(f, off, whence); }
+
+off_t ftello(FILE *f)
+{
+    off_t at = lseek(f->fd, 0, SEEK_CUR);
+    if (at < 0)
+        return -1;
+    if (f->reading)
+        at -= (off_t)(f->end - f->pos) + (f->ungot != EOF);
+    else
+        at += (off_t)f->pos;
+    return at < 0 ? 0 : at;
+}
+
+long ftell(FILE *f) { return (long)ftello(f); }
 void rewind(FILE *f) { fseek(f, 0, SEEK_SET); clearerr(f); }
-int fgetpos(FILE *f, fpos_t *p) { (void)p; return (int)ftell(f); }
+int fgetpos(FILE *f, fpos_t *p)
+{
+    off_t at = ftello(f);
+    if (at < 0)
+        return -1;
+    p->__pos = at;
+    return 0;
+}
 int fsetpos(FILE *f, const fpos_t *p) { return fseek(f, p->__pos, SEEK_SET); }
 
 void perror(const char *msg)

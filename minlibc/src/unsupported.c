@@ -1,12 +1,13 @@
 /*
  * Everything halvm has no machinery for: a file system, processes, users,
- * sockets, dynamic loading, regular expressions. Each function keeps its
+ * name databases, dynamic loading, regular expressions. Each function keeps its
  * Linux prototype and fails the documented way with the errno a Linux
  * program would get in the closest real situation:
- *   files and directories: ENOENT (nothing exists but the device files
- *   of fd.c, /dev/urandom and /dev/random), creating: EROFS;
+ *   file calls the tree of fs_*.c does not answer (ownership, times,
+ *   links, file system statistics): ENOENT or EROFS;
  *   fork/exec and friends: ENOSYS; waiting for children: ECHILD;
- *   sockets: EAFNOSUPPORT for socket(), ENOTSOCK/EBADF for descriptors;
+ *   host and service databases (gethostbyname, getservbyname, ...): not
+ *   found (the socket calls themselves are socket.c, socket_names.c);
  *   pipes: EMFILE (only open() and the dup family make descriptors);
  *   dlopen: NULL with a dlerror() message; regcomp: REG_ESPACE.
  * The process identity is fixed: pid 1, uid/gid 0.
@@ -44,26 +45,9 @@
 
 /* ------------------------------------------------------- file system */
 
-/* Creating anything needs a writable file system; finding anything needs
- * one at all. */
-static int open_errno(int flags) { return (flags & O_CREAT) ? EROFS : ENOENT; }
+/* The file tree's calls (open, stat, readdir, /tmp, ...) are in fs_*.c;
+ * what is left here has no meaning on it. */
 
-int open(const char *path, int flags, ...)
-{
-    const struct fd_device *dev = __minlibc_device_file(path);
-    if (dev)
-        return __minlibc_open_device(dev, flags);
-    MINLIBC_FAIL(open_errno(flags), -1);
-}
-
-/* Absolute paths ignore dirfd (POSIX); relative ones find nothing. */
-int openat(int dirfd, const char *path, int flags, ...)
-{
-    (void)dirfd;
-    return open(path, flags);
-}
-
-int creat(const char *path, mode_t m) { (void)m; return open(path, O_CREAT | O_WRONLY | O_TRUNC); }
 
 /* fopen, fdopen, freopen: stream_open.c */
 FILE *tmpfile(void) { MINLIBC_FAIL(EROFS, NULL); }
@@ -71,61 +55,11 @@ FILE *fmemopen(void *restrict b, size_t n, const char *restrict m) { (void)b; (v
 FILE *popen(const char *cmd, const char *mode) { (void)cmd; (void)mode; MINLIBC_FAIL(ENOSYS, NULL); }
 int pclose(FILE *f) { (void)f; MINLIBC_FAIL(ECHILD, -1); }
 char *tmpnam(char *s) { (void)s; MINLIBC_FAIL(EROFS, NULL); }
-int remove(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
-int rename(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(ENOENT, -1); }
-
-int stat(const char *restrict p, struct stat *restrict st)
-{
-    const struct fd_device *dev = __minlibc_device_file(p);
-    if (!dev)
-        MINLIBC_FAIL(ENOENT, -1);
-    __minlibc_device_stat(dev, st);
-    return 0;
-}
-
-int lstat(const char *restrict p, struct stat *restrict st) { return stat(p, st); }  /* no symbolic links */
-/* glibc's large-file names, for objects compiled against glibc's headers
- * (the platform GHC's libraries): struct stat64 is struct stat on x86_64.
- * minlibc's headers do not declare them. */
-int stat64(const char *restrict, struct stat *restrict) __attribute__((alias("stat")));
-int lstat64(const char *restrict, struct stat *restrict) __attribute__((alias("lstat")));
-
-int fstatat(int dirfd, const char *restrict p, struct stat *restrict st, int flags)
-{
-    if (flags & AT_EMPTY_PATH && p && !*p)
-        return fstat(dirfd, st);
-    return stat(p, st);
-}
-
-int access(const char *p, int mode)
-{
-    const struct fd_device *dev = __minlibc_device_file(p);
-    if (!dev)
-        MINLIBC_FAIL(ENOENT, -1);
-    return __minlibc_device_access(dev, mode);
-}
-
-int faccessat(int d, const char *p, int m, int f) { (void)d; (void)f; return access(p, m); }
-int chdir(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
-int fchdir(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? ENOTDIR : EBADF, -1); }
-char *getcwd(char *b, size_t n) { (void)b; (void)n; MINLIBC_FAIL(ENOENT, NULL); }
-int mkdir(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
-int mkdirat(int d, const char *p, mode_t m) { (void)d; (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
-int rmdir(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
-int unlink(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, -1); }
-int unlinkat(int d, const char *p, int f) { (void)d; (void)p; (void)f; MINLIBC_FAIL(ENOENT, -1); }
 int link(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(ENOENT, -1); }
-int symlink(const char *a, const char *b) { (void)a; (void)b; MINLIBC_FAIL(EROFS, -1); }
-ssize_t readlink(const char *restrict p, char *restrict b, size_t n) { (void)p; (void)b; (void)n; MINLIBC_FAIL(ENOENT, -1); }
-int chmod(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(ENOENT, -1); }
 int fchmod(int fd, mode_t m) { (void)m; MINLIBC_FAIL(__minlibc_fd(fd) ? EPERM : EBADF, -1); }
 int chown(const char *p, uid_t u, gid_t g) { (void)p; (void)u; (void)g; MINLIBC_FAIL(ENOENT, -1); }
 int lchown(const char *p, uid_t u, gid_t g) { (void)p; (void)u; (void)g; MINLIBC_FAIL(ENOENT, -1); }
 int fchown(int fd, uid_t u, gid_t g) { (void)u; (void)g; MINLIBC_FAIL(__minlibc_fd(fd) ? EPERM : EBADF, -1); }
-int truncate(const char *p, off_t l) { (void)p; (void)l; MINLIBC_FAIL(ENOENT, -1); }
-int ftruncate(int fd, off_t l) { (void)l; MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
-int fsync(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
-int fdatasync(int fd) { return fsync(fd); }
 void sync(void) { }
 int mkfifo(const char *p, mode_t m) { (void)p; (void)m; MINLIBC_FAIL(EROFS, -1); }
 int mknod(const char *p, mode_t m, dev_t d) { (void)p; (void)m; (void)d; MINLIBC_FAIL(EROFS, -1); }
@@ -135,7 +69,6 @@ int lutimes(const char *p, const struct timeval t[2]) { (void)p; (void)t; MINLIB
 int futimes(int fd, const struct timeval t[2]) { (void)t; MINLIBC_FAIL(__minlibc_fd(fd) ? EPERM : EBADF, -1); }
 int utimensat(int d, const char *p, const struct timespec t[2], int f) { (void)d; (void)p; (void)t; (void)f; MINLIBC_FAIL(ENOENT, -1); }
 int futimens(int fd, const struct timespec t[2]) { (void)t; MINLIBC_FAIL(__minlibc_fd(fd) ? EPERM : EBADF, -1); }
-char *realpath(const char *restrict p, char *restrict r) { (void)p; (void)r; MINLIBC_FAIL(ENOENT, NULL); }
 int mkstemp(char *t) { (void)t; MINLIBC_FAIL(EROFS, -1); }
 int mkstemps(char *t, int s) { (void)t; (void)s; MINLIBC_FAIL(EROFS, -1); }
 char *mkdtemp(char *t) { (void)t; MINLIBC_FAIL(EROFS, NULL); }
@@ -154,24 +87,12 @@ mode_t umask(mode_t m)
     return old;
 }
 
-DIR *opendir(const char *p) { (void)p; MINLIBC_FAIL(ENOENT, NULL); }
-DIR *fdopendir(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? ENOTDIR : EBADF, NULL); }
-/* No DIR can exist, so these are only reachable with an invalid pointer. */
-struct dirent *readdir(DIR *d) { (void)d; MINLIBC_FAIL(EBADF, NULL); }
-int readdir_r(DIR *restrict d, struct dirent *restrict e, struct dirent **restrict r) { (void)d; (void)e; *r = NULL; return EBADF; }
-int closedir(DIR *d) { (void)d; MINLIBC_FAIL(EBADF, -1); }
-void rewinddir(DIR *d) { (void)d; }
-void seekdir(DIR *d, long pos) { (void)d; (void)pos; }
-long telldir(DIR *d) { (void)d; MINLIBC_FAIL(EBADF, -1); }
-int dirfd(DIR *d) { (void)d; MINLIBC_FAIL(EINVAL, -1); }
 
 /* ------------------------------------------------------ descriptors */
 
 /* dup, dup2, dup3 are in fd.c. */
 int pipe(int fds[2]) { (void)fds; MINLIBC_FAIL(EMFILE, -1); }
 int pipe2(int fds[2], int flags) { (void)fds; (void)flags; MINLIBC_FAIL(EMFILE, -1); }
-ssize_t pread(int fd, void *b, size_t n, off_t o) { (void)b; (void)n; (void)o; MINLIBC_FAIL(__minlibc_fd(fd) ? ESPIPE : EBADF, -1); }
-ssize_t pwrite(int fd, const void *b, size_t n, off_t o) { (void)b; (void)n; (void)o; MINLIBC_FAIL(__minlibc_fd(fd) ? ESPIPE : EBADF, -1); }
 int flock(int fd, int op) { (void)op; MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
 int lockf(int fd, int cmd, off_t len) { (void)cmd; (void)len; MINLIBC_FAIL(__minlibc_fd(fd) ? EINVAL : EBADF, -1); }
 int posix_fadvise(int fd, off_t o, off_t l, int a) { (void)o; (void)l; (void)a; return __minlibc_fd(fd) ? ESPIPE : EBADF; }
@@ -371,41 +292,7 @@ void endgrent(void) { }
 
 /* ---------------------------------------------------------- networking */
 
-static int not_socket(int fd) { MINLIBC_FAIL(__minlibc_fd(fd) ? ENOTSOCK : EBADF, -1); }
-
-int socket(int d, int t, int p) { (void)d; (void)t; (void)p; MINLIBC_FAIL(EAFNOSUPPORT, -1); }
-int socketpair(int d, int t, int p, int s[2]) { (void)d; (void)t; (void)p; (void)s; MINLIBC_FAIL(EAFNOSUPPORT, -1); }
-int bind(int fd, const struct sockaddr *a, socklen_t l) { (void)a; (void)l; return not_socket(fd); }
-int connect(int fd, const struct sockaddr *a, socklen_t l) { (void)a; (void)l; return not_socket(fd); }
-int listen(int fd, int b) { (void)b; return not_socket(fd); }
-int accept(int fd, struct sockaddr *restrict a, socklen_t *restrict l) { (void)a; (void)l; return not_socket(fd); }
-int accept4(int fd, struct sockaddr *restrict a, socklen_t *restrict l, int f) { (void)a; (void)l; (void)f; return not_socket(fd); }
-int shutdown(int fd, int h) { (void)h; return not_socket(fd); }
-ssize_t send(int fd, const void *b, size_t n, int f) { (void)b; (void)n; (void)f; return not_socket(fd); }
-ssize_t recv(int fd, void *b, size_t n, int f) { (void)b; (void)n; (void)f; return not_socket(fd); }
-ssize_t sendto(int fd, const void *b, size_t n, int f, const struct sockaddr *a, socklen_t l) { (void)b; (void)n; (void)f; (void)a; (void)l; return not_socket(fd); }
-ssize_t recvfrom(int fd, void *restrict b, size_t n, int f, struct sockaddr *restrict a, socklen_t *restrict l) { (void)b; (void)n; (void)f; (void)a; (void)l; return not_socket(fd); }
-ssize_t sendmsg(int fd, const struct msghdr *m, int f) { (void)m; (void)f; return not_socket(fd); }
-ssize_t recvmsg(int fd, struct msghdr *m, int f) { (void)m; (void)f; return not_socket(fd); }
-int getsockopt(int fd, int l, int o, void *restrict v, socklen_t *restrict n) { (void)l; (void)o; (void)v; (void)n; return not_socket(fd); }
-int setsockopt(int fd, int l, int o, const void *v, socklen_t n) { (void)l; (void)o; (void)v; (void)n; return not_socket(fd); }
-int getsockname(int fd, struct sockaddr *restrict a, socklen_t *restrict l) { (void)a; (void)l; return not_socket(fd); }
-int getpeername(int fd, struct sockaddr *restrict a, socklen_t *restrict l) { (void)a; (void)l; return not_socket(fd); }
-
 int h_errno;
-int getaddrinfo(const char *restrict n, const char *restrict s, const struct addrinfo *restrict h, struct addrinfo **restrict r)
-{
-    (void)n; (void)s; (void)h;
-    *r = NULL;
-    return EAI_FAIL;
-}
-void freeaddrinfo(struct addrinfo *a) { (void)a; }
-const char *gai_strerror(int e) { return e == EAI_FAIL ? "Non-recoverable failure in name resolution" : "Unknown error"; }
-int getnameinfo(const struct sockaddr *restrict a, socklen_t al, char *restrict h, socklen_t hl, char *restrict s, socklen_t sl, int f)
-{
-    (void)a; (void)al; (void)h; (void)hl; (void)s; (void)sl; (void)f;
-    return EAI_FAIL;
-}
 struct hostent *gethostbyname(const char *n) { (void)n; h_errno = NO_RECOVERY; return NULL; }
 struct hostent *gethostbyaddr(const void *a, socklen_t l, int t) { (void)a; (void)l; (void)t; h_errno = NO_RECOVERY; return NULL; }
 struct servent *getservbyname(const char *n, const char *p) { (void)n; (void)p; return NULL; }

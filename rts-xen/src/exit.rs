@@ -4,7 +4,10 @@
 
 use crate::cpu;
 use crate::platform::{self, Kind};
-use crate::xen::{self, abi::{SHUTDOWN_crash, SHUTDOWN_poweroff}};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use crate::shutdown_request::Reason;
+use crate::xen::{self, abi::{SHUTDOWN_crash, SHUTDOWN_poweroff, SHUTDOWN_reboot}};
 
 // Exit statuses of the platform's own failures, as platform.h defines them
 // (HALVM_EXIT_*, read by build.rs). They are below 128 so that QEMU's
@@ -19,6 +22,8 @@ pub const EXIT_BAD_CMDLINE: u8 = api::HALVM_EXIT_BAD_CMDLINE as u8;
 pub const EXIT_CPU_FAULT: u8 = api::HALVM_EXIT_CPU_FAULT as u8;
 /// Not started through PVH (start-info magic wrong); no console then.
 pub const EXIT_BAD_BOOT_MAGIC: u8 = api::HALVM_EXIT_BAD_BOOT_MAGIC as u8;
+/// A shutdown request was not honoured within the grace period.
+pub const EXIT_SHUTDOWN_TIMEOUT: u8 = api::HALVM_EXIT_SHUTDOWN_TIMEOUT as u8;
 
 /// QEMU's isa-debug-exit device, as the test harness configures it.
 const DEBUG_EXIT_PORT: u16 = 0xf4;
@@ -37,14 +42,30 @@ pub extern "C" fn halvm_exit(status: core::ffi::c_int) -> ! {
     exit(status as u8)
 }
 
+/// Set once exit() has begun, so that the end of a shutdown request's
+/// grace period does not start a second exit.
+static IN_PROGRESS: AtomicBool = AtomicBool::new(false);
+
+pub fn in_progress() -> bool {
+    IN_PROGRESS.load(Ordering::Acquire)
+}
+
 pub fn exit(status: u8) -> ! {
+    IN_PROGRESS.store(true, Ordering::Release);
     if platform::kind() == Kind::XenDomU {
         record_in_xenstore(status);
     }
     crate::kprintln!("halvm: exit status {status}");
     // SAFETY: nothing runs after this; interrupts would only get in the way.
     unsafe { cpu::disable_interrupts() };
-    let reason = if status == 0 { SHUTDOWN_poweroff } else { SHUTDOWN_crash };
+    // After a shutdown request the toolstack gets the shutdown it asked
+    // for, whatever the status (which the line above and XenStore hold).
+    let reason = match xen::control::requested_reason() {
+        Some(Reason::Poweroff) => SHUTDOWN_poweroff,
+        Some(Reason::Reboot) => SHUTDOWN_reboot,
+        None if status == 0 => SHUTDOWN_poweroff,
+        None => SHUTDOWN_crash,
+    };
     let failure = match platform::kind() {
         Kind::Qemu => {
             debug_exit(status);
@@ -78,7 +99,7 @@ fn record_in_xenstore(status: u8) {
     use xen::store::{record_exit_status, EXIT_STATUS_KEY};
     // Waits may halt only if the caller could have (not in a fault handler).
     let may_halt = cpu::interrupts_enabled();
-    if let Err(e) = cpu::without_interrupts(|| record_exit_status(status, may_halt)) {
+    if let Err(e) = record_exit_status(status, may_halt) {
         crate::kprintln!("halvm: could not record the exit status in XenStore ({EXIT_STATUS_KEY}): {e}");
     }
 }

@@ -111,6 +111,7 @@ extern "C" fn halvm_interrupt_dispatch(frame: &mut Frame) {
             // data stays in the UART until halvm_console_read().
             crate::pic::eoi();
         }
+        v if crate::net::owns_vector(v) => crate::net::on_interrupt(),
         v if (VECTOR_PIC_BASE..VECTOR_PIC_BASE + 16).contains(&v) => {
             // A spurious 8259 interrupt (IRQ 7 or 15); those take no EOI.
         }

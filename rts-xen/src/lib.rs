@@ -10,8 +10,11 @@
 
 pub mod cmdline;
 pub mod entropy;
+pub mod interdomain;
+pub mod net;
 pub mod pagebitmap;
 pub mod ring;
+pub mod shutdown_request;
 pub mod xenstore;
 
 // Declared on its own, not through machine_modules!: its kprintln! macro
@@ -25,7 +28,7 @@ macro_rules! machine_modules {
 }
 
 machine_modules!(
-    api, boot, bootinfo, cpu, exit, interrupts, lapic, memory, paging, pic, pit, platform, rtc,
+    api, boot, bootinfo, bootmodules, cpu, exit, interrupts, lapic, memory, paging, pic, pit, platform, rtc,
     start, time, timer, tls, xen,
 );
 

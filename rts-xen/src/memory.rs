@@ -38,7 +38,7 @@ pub fn init() {
     let bitmap_bytes = (words * 8) as u64;
     let (image_start, image_end) = (addr_of!(__image_start) as u64, addr_of!(__image_end) as u64);
     let image_end = image_end.next_multiple_of(PAGE);
-    let Some(bitmap_at) = place_bitmap(ram, image_end, bitmap_bytes) else {
+    let Some(bitmap_at) = place_bitmap(ram, image_end, bitmap_bytes, crate::bootmodules::reserved) else {
         crate::kprintln!("halvm: no room below 4 GiB for the page bitmap ({bitmap_bytes} bytes)");
         exit::exit(EXIT_PLATFORM_ERROR);
     };
@@ -52,6 +52,10 @@ pub fn init() {
     bm.mark_used(0, (LOW_RESERVED / PAGE) as usize);
     bm.mark_used((image_start / PAGE) as usize, ((image_end - image_start) / PAGE) as usize);
     bm.mark_used((bitmap_at / PAGE) as usize, bitmap_bytes.div_ceil(PAGE) as usize);
+    // the boot modules stay where the loader put them (files.h)
+    for (start, end) in crate::bootmodules::reserved() {
+        bm.mark_used((start / PAGE) as usize, ((end.min(top) - start.min(top)) / PAGE) as usize);
+    }
     // SAFETY: boot, one CPU.
     unsafe {
         *addr_of_mut!(TOTAL_PAGES) = bm.free_pages();
@@ -74,11 +78,18 @@ pub fn init() {
 }
 
 /// The first page-aligned spot in RAM below 4 GiB, above the image and the
-/// low reserved MiB, with room for the bitmap.
-fn place_bitmap(ram: &[Ram], image_end: u64, bytes: u64) -> Option<u64> {
+/// low reserved MiB, with room for the bitmap, overlapping none of the
+/// `reserved` ranges (the boot modules).
+fn place_bitmap<I: Iterator<Item = (u64, u64)>>(
+    ram: &[Ram], image_end: u64, bytes: u64, reserved: impl Fn() -> I,
+) -> Option<u64> {
     ram.iter().find_map(|r| {
-        let start = r.start.max(LOW_RESERVED).max(if r.end > image_end { image_end } else { 0 });
+        let mut start = r.start.max(LOW_RESERVED).max(if r.end > image_end { image_end } else { 0 });
         let end = r.end.min(4 << 30);
+        // move past every reserved range in the way until none is
+        while let Some((_, e)) = reserved().find(|&(s, e)| s < start + bytes && start < e) {
+            start = e;
+        }
         (start + bytes <= end).then_some(start)
     })
 }

@@ -37,3 +37,23 @@ pub fn eoi() {
     // SAFETY: non-specific EOI command to the first PIC.
     unsafe { outb(0x20, 0x20) };
 }
+
+/// Lets any legacy IRQ (0-15) through; one on the second PIC also needs
+/// the cascade line (IRQ 2) of the first.
+pub fn unmask_line(irq: u8) {
+    if irq < 8 {
+        return unmask(irq);
+    }
+    unmask(2);
+    // SAFETY: reading and writing the second PIC's mask register.
+    unsafe { outb(0xa1, crate::cpu::inb(0xa1) & !(1 << (irq - 8))) };
+}
+
+/// Ends the current interrupt of legacy IRQ `irq` (both PICs for 8-15).
+pub fn eoi_line(irq: u8) {
+    if irq >= 8 {
+        // SAFETY: non-specific EOI command to the second PIC.
+        unsafe { outb(0xa0, 0x20) };
+    }
+    eoi();
+}

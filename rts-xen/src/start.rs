@@ -8,7 +8,7 @@ use crate::cmdline::{self, MAX_ARGS, MAX_CMDLINE};
 use crate::exit::{self, EXIT_BAD_CMDLINE, EXIT_PLATFORM_ERROR};
 use crate::platform::{self, Kind};
 use crate::xen::abi::{hvm_start_info, SIF_INITDOMAIN};
-use crate::{bootinfo, console, cpu, interrupts, lapic, memory, paging, pic, time, tls, xen};
+use crate::{bootinfo, bootmodules, console, cpu, interrupts, lapic, memory, paging, pic, time, tls, xen};
 
 extern "C" {
     fn main(argc: c_int, argv: *mut *mut c_char) -> c_int;
@@ -44,6 +44,7 @@ extern "C" fn halvm_rust_entry(start_info: u32) -> ! {
         Kind::XenDomU => console::init_xen_ring(),
     }
     bootinfo::copy_from(si);
+    bootmodules::copy_from(si);
     paging::init_guards();
     memory::init();
     tls::init();

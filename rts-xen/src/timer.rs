@@ -3,7 +3,7 @@
 //! VIRQ_TIMER under Xen. The timer is always armed for the earlier of the
 //! next tick and the deadline of a blocked caller.
 
-use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use crate::{cpu, lapic, platform, time, xen};
 
@@ -13,6 +13,15 @@ static TICK_INTERVAL: AtomicU64 = AtomicU64::new(0);
 static TICK_NEXT: AtomicU64 = AtomicU64::new(u64::MAX);
 /// Deadline of a caller halted in block_until, u64::MAX when none.
 static BLOCK_DEADLINE: AtomicU64 = AtomicU64::new(u64::MAX);
+/// The platform's one alarm (the shutdown grace period): its time,
+/// u64::MAX when none, and its handler (an `fn()`, 0 when none).
+static ALARM_AT: AtomicU64 = AtomicU64::new(u64::MAX);
+static ALARM_FN: AtomicUsize = AtomicUsize::new(0);
+/// Something a program waits for arrived (a shutdown request, a watch
+/// event) since halvm_block_until last looked: the next call returns at
+/// once instead of halting, so that an arrival just before the halt is
+/// not slept through.
+static WOKEN: AtomicBool = AtomicBool::new(false);
 
 pub type TickFn = extern "C" fn();
 
@@ -26,7 +35,23 @@ fn arm(deadline: u64) {
 }
 
 fn rearm() {
-    arm(TICK_NEXT.load(Ordering::Relaxed).min(BLOCK_DEADLINE.load(Ordering::Relaxed)));
+    let next = TICK_NEXT.load(Ordering::Relaxed).min(BLOCK_DEADLINE.load(Ordering::Relaxed));
+    arm(next.min(ALARM_AT.load(Ordering::Relaxed)));
+}
+
+/// Runs `f` in interrupt context at `deadline_ns` (replacing any alarm
+/// set before), whatever the program is doing.
+pub fn set_alarm(deadline_ns: u64, f: fn()) {
+    cpu::without_interrupts(|| {
+        ALARM_FN.store(f as usize, Ordering::Relaxed);
+        ALARM_AT.store(deadline_ns, Ordering::Relaxed);
+        rearm();
+    });
+}
+
+/// Marks that something a program may wait for arrived (see WOKEN).
+pub fn wake() {
+    WOKEN.store(true, Ordering::Release);
 }
 
 /// Bare QEMU: the LAPIC timer interrupt.
@@ -44,6 +69,15 @@ pub fn on_timer_event() {
     // which would fire at once, over and over.
     if now >= BLOCK_DEADLINE.load(Ordering::Relaxed) {
         BLOCK_DEADLINE.store(u64::MAX, Ordering::Relaxed);
+    }
+    if now >= ALARM_AT.load(Ordering::Relaxed) {
+        ALARM_AT.store(u64::MAX, Ordering::Relaxed);
+        let f = ALARM_FN.load(Ordering::Relaxed);
+        if f != 0 {
+            // SAFETY: stored from a valid fn() by set_alarm.
+            let f: fn() = unsafe { core::mem::transmute(f) };
+            f();
+        }
     }
     let next = TICK_NEXT.load(Ordering::Relaxed);
     if now >= next {
@@ -100,10 +134,15 @@ pub fn halt_with_interrupts_off(deadline: u64) {
 
 #[no_mangle]
 pub extern "C" fn halvm_block_until(deadline_ns: u64) {
+    // The network stack runs here too: received packets are processed and
+    // the halt ends in time for the stack's next timer (retransmissions).
+    let deadline_ns = crate::net::before_halt(deadline_ns);
     let was_enabled = cpu::interrupts_enabled();
     // SAFETY: re-enabled below (interrupts are on in normal context).
     unsafe { cpu::disable_interrupts() };
-    if time::monotonic_ns() < deadline_ns {
+    // Checked with interrupts off: an arrival after this ends the halt.
+    let woken = WOKEN.swap(false, Ordering::AcqRel);
+    if !woken && time::monotonic_ns() < deadline_ns {
         halt_with_interrupts_off(deadline_ns);
     }
     if was_enabled {

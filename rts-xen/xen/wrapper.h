@@ -15,6 +15,8 @@
 #include <xen/memory.h>
 #include <xen/io/console.h>
 #include <xen/vcpu.h>
+#include <xen/grant_table.h>
+#include <xen/io/libxenvchan.h>
 
 /* DOMID_SELF is a function-like macro expression bindgen cannot evaluate;
  * an enumerator carries its value across. */

@@ -75,5 +75,6 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs, stages: Stages) -> Res
     let ghc = ghc_build::ensure(sh, layout, &source, &platform_ghc, &sysroot)?;
     let cabal = crate::cabal_install::ensure(sh, layout, &manifest)?;
     prefix::install(sh, layout, &ghc, &rts, &libc, &cabal)?;
+    crate::haskell_libs::ensure(sh, layout, &layout.prefix(), &platform_ghc)?;
     Ok(Built { platform_ghc, prefix: Some(layout.prefix()) })
 }

@@ -43,6 +43,7 @@ pub const USER_TOOLS: &[(&str, &str)] = &[
     ("halvm-config", "print what build systems need to compile and link for halvm"),
     ("halvm-inspect", "show what a halvm image is, what built it and its sizes"),
     ("halvm-run", "boot a halvm image under QEMU or Xen"),
+    ("halvm-files", "pack a directory into the file archive a halvm image reads"),
 ];
 
 /// The package database cache, relative to the prefix: generated on the

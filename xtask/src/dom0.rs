@@ -37,7 +37,8 @@ const KERNEL_INPUT: &str = "dom0-kernel";
 /// wrappers want /sys/hypervisor, which a dom0 kernel without the
 /// xen-sys module lacks).
 const XEN_BIN: &str = "usr/lib/xen-4.17/bin";
-const XEN_PROGRAMS: &[&str] = &["xl", "xenstored", "xenconsoled", "xen-init-dom0"];
+/// vchan-socket-proxy: Xen's own vchan peer (libxenvchan), for the vchan cases.
+const XEN_PROGRAMS: &[&str] = &["xl", "xenstored", "xenconsoled", "xen-init-dom0", "vchan-socket-proxy"];
 /// xenstore-utils' one program, which acts by the name it is called by.
 const XENSTORE: &str = "usr/bin/xenstore";
 const XENSTORE_NAMES: &[&str] =
@@ -372,6 +373,7 @@ mod tests {
         let modules = fake_staging(tmp.path());
         let tree = assemble(tmp.path(), &modules, b"#!/bin/sh\n").unwrap();
         for path in ["init", "bin/busybox", "usr/lib/xen-4.17/bin/xl", "usr/lib/xen-4.17/bin/xenconsoled",
+                     "usr/lib/xen-4.17/bin/vchan-socket-proxy",
                      "usr/bin/xenstore", "lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6",
                      "lib/x86_64-linux-gnu/libgcc_s.so.1", "lib/modules/xen/xenfs.ko", "dev/console"] {
             assert!(tree.contains_key(path), "{path} is missing from {:?}", tree.keys().collect::<Vec<_>>());

@@ -49,7 +49,8 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _: &mut Vec<test_cmd::Ski
     let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
     let dom0 = dom0::ensure(sh, layout)?;
     let haskell = haskell_images::build(sh, layout, prefix, &built.platform_ghc)?;
-    let cases = cases::all(&test_images::images_dir(layout), &haskell);
+    let haskell_xen = haskell_images::build_xen_programs(sh, layout, prefix)?;
+    let cases = cases::all(&test_images::images_dir(layout), &haskell, &haskell_xen);
     let guests: Vec<plan::Guest> = cases.iter().map(|c| c.guest.clone()).collect();
 
     let work = layout.build.join("domu");
@@ -161,6 +162,7 @@ fn evaluate(case: &Case, log: Option<&CaseLog>, window: (u64, u64)) -> Result<()
     }
     let out = Ended {
         console: &log.console.lines,
+        xl_log: &log.xl_log.lines,
         reason: end.reason,
         exit_status_key: log.exit_status_key.as_deref(),
         host_window: window,
@@ -271,14 +273,14 @@ mod tests {
 
     fn hello_case() -> Case {
         let guest = plan::Guest { name: "hello".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
-                                  timeout_s: 10, input: None, keep_after_shutdown: false,
+                                  timeout_s: 10, input: None, action: None, keep_after_shutdown: false,
                                   stall_store: false };
         Case { guest, check: Check::Assert(|out| out.exit(0)) }
     }
 
     fn hang_case() -> Case {
         let guest = plan::Guest { name: "echo".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
-                                  timeout_s: 5, input: None, keep_after_shutdown: false,
+                                  timeout_s: 5, input: None, action: None, keep_after_shutdown: false,
                                   stall_store: false };
         Case { guest, check: Check::Hangs { ready: "echo: ready" } }
     }

@@ -3,6 +3,12 @@
 //! GHC into `build/images/haskell/host/<Name>/halvm`, the Linux reference
 //! the boot tests compare against. A program is rebuilt only when its
 //! source or the compiler changed.
+//!
+//! The file tests (README "Files") also get `files-tree/` there, a
+//! generated tree with a 10 MiB file: `Files.xen` is built plain (the
+//! tests give it the tree as a boot module), `FilesEmbedded.xen` from the
+//! same source with `--files files-tree`, `FilesLimits.xen` with the tree
+//! and `--tmp-size 1M`. The Linux build of Files runs inside the tree.
 
 use std::path::{Path, PathBuf};
 
@@ -63,16 +69,32 @@ pub fn build(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &Platform
     let programs: Vec<PathBuf> =
         files_under(&sources)?.into_iter().filter(|p| p.extension().is_some_and(|e| e == "hs")).collect();
     let step = Step::start(&format!("building {} Haskell test programs (halvm-ghc and the platform GHC)", programs.len()));
+    let tree = files_tree(&out)?;
+    let tree_key = InputKey::new("files tree").tree(&tree, &tree)?.finish();
     for source in &programs {
         let name = source.file_stem().unwrap().to_string_lossy().into_owned();
-        let image = out.join(format!("{name}.xen"));
-        let key = InputKey::new("halvm image").text("toolchain", &toolchain).file(&sources, source)?.finish();
-        input_key::rebuild_unless_current(&image, &key, || {
-            let objects = out.join("obj").join(&name);
-            cmd!(sh, "{halvm_ghc} -v0 -O -outputdir {objects} {source} -o {image}")
-                .run()
-                .with_context(|| format!("halvm-ghc could not build {}", source.display()))
-        })?;
+        let mut images = vec![(name.clone(), Vec::<String>::new())];
+        if name == "Files" {
+            images.push(("FilesEmbedded".into(), vec!["--files".into(), tree.display().to_string()]));
+        }
+        if name == "FilesLimits" {
+            images[0].1 = vec!["--files".into(), tree.display().to_string(), "--tmp-size".into(), "1M".into()];
+        }
+        for (image_name, halvm_flags) in &images {
+            let image = out.join(format!("{image_name}.xen"));
+            let mut key = InputKey::new("halvm image");
+            key.text("toolchain", &toolchain).file(&sources, source)?.text("flags", &halvm_flags.join(" "));
+            if !halvm_flags.is_empty() {
+                key.text("tree", &tree_key);
+            }
+            let key = key.finish();
+            input_key::rebuild_unless_current(&image, &key, || {
+                let objects = out.join("obj").join(image_name);
+                cmd!(sh, "{halvm_ghc} -v0 -O {halvm_flags...} -outputdir {objects} {source} -o {image}")
+                    .run()
+                    .with_context(|| format!("halvm-ghc could not build {}", source.display()))
+            })?;
+        }
         let host_dir = out.join("host").join(&name);
         let host = host_dir.join("halvm");
         let key = InputKey::new("linux program").text("ghc", &host_version).file(&sources, source)?.finish();
@@ -85,4 +107,64 @@ pub fn build(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &Platform
     }
     step.done();
     Ok(out)
+}
+
+/// Builds the programs of tests/haskell-xen, which use the prefix's Xen
+/// libraries (halvm-xen) and so exist only as images (no Linux build to
+/// compare with: the domU lane checks them by assertions), into
+/// `build/images/haskell-xen/<Name>.xen`.
+pub fn build_xen_programs(sh: &Shell, layout: &Layout, prefix: &Path) -> Result<PathBuf> {
+    let halvm_ghc = prefix::halvm_ghc(prefix);
+    let toolchain = toolchain_key(prefix)?;
+    let libraries = InputKey::new("installed haskell libraries")
+        .tree(prefix, &crate::haskell_libs::ghc_libdir(prefix).join("package.conf.d"))?
+        .finish();
+    let sources = layout.repo.join("tests/haskell-xen");
+    let out = layout.images().join("haskell-xen");
+    for source in files_under(&sources)?.into_iter().filter(|p| p.extension().is_some_and(|e| e == "hs")) {
+        let name = source.file_stem().unwrap().to_string_lossy().into_owned();
+        let image = out.join(format!("{name}.xen"));
+        let key = InputKey::new("halvm-xen image")
+            .text("toolchain", &toolchain)
+            .text("libraries", &libraries)
+            .file(&sources, &source)?
+            .finish();
+        input_key::rebuild_unless_current(&image, &key, || {
+            let objects = out.join("obj").join(&name);
+            cmd!(sh, "{halvm_ghc} -v0 -O -package halvm-xen -outputdir {objects} {source} -o {image}")
+                .run()
+                .with_context(|| format!("halvm-ghc could not build {}", source.display()))
+        })?;
+    }
+    Ok(out)
+}
+
+/// The file tests' tree (see the module's comment), written into
+/// `out/files-tree` when its contents differ: a few small files, an empty
+/// directory, a symbolic link and data/big.bin, 10 MiB from a fixed
+/// xorshift sequence.
+pub fn files_tree(out: &Path) -> Result<PathBuf> {
+    let tree = out.join("files-tree");
+    for dir in ["etc", "data/sub"] {
+        std::fs::create_dir_all(tree.join(dir)).with_context(|| format!("creating {}", tree.display()))?;
+    }
+    let write = |rel: &str, bytes: &[u8]| crate::fsutil::write_if_changed(&tree.join(rel), bytes);
+    write("hello.txt", b"hello from the file tree\n")?;
+    write("etc/config.txt", b"name = halvm\nmode = test\n")?;
+    write("data/numbers.txt", b"10\n20\n30\n40\n")?;
+    let mut big = Vec::with_capacity(10 << 20);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while big.len() < 10 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        big.extend_from_slice(&x.to_le_bytes());
+    }
+    write("data/big.bin", &big)?;
+    let link = tree.join("link.txt");
+    if std::fs::read_link(&link).map(|t| t != Path::new("hello.txt")).unwrap_or(true) {
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink("hello.txt", &link).with_context(|| format!("creating {}", link.display()))?;
+    }
+    Ok(tree)
 }

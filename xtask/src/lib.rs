@@ -22,6 +22,7 @@ mod ghc_build;
 mod ghc_phases;
 mod ghc_source;
 mod haskell_images;
+mod haskell_libs;
 mod host;
 mod input_key;
 pub mod layout;

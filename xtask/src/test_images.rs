@@ -40,12 +40,39 @@ pub fn build(sh: &Shell, layout: &Layout, sysroot: &Sysroot) -> Result<PathBuf> 
             for src in target_c::sources_in(dir)? {
                 let name = src.file_stem().context("source without a name")?.to_string_lossy().into_owned();
                 let objects = target_c::compile(sysroot, &[src], &includes, &obj_dir.join(&name))?;
-                target_c::link_image(sh, sysroot, &objects, &dest.join(name))?;
+                target_c::link_image(sh, sysroot, &objects, &dest.join(&name))?;
+                if name == "files_smoke" {
+                    link_with_embedded_files(sh, sysroot, repo, &objects, &obj_dir, &dest.join("files_embedded"))?;
+                }
             }
         }
         Ok(())
     })?;
     Ok(out)
+}
+
+/// The files test image with minlibc/tests-boot/files-tree embedded, as
+/// halvm-ghc --files embeds a tree: the archive halvm-files packs, in
+/// section .halvm_files of an object assembled from halvm-tools' own
+/// assembly. A /tmp size is not set: the default (16 MiB) is checked.
+fn link_with_embedded_files(
+    sh: &Shell, sysroot: &Sysroot, repo: &std::path::Path, objects: &[PathBuf], obj_dir: &std::path::Path,
+    image: &std::path::Path,
+) -> Result<()> {
+    let tree = repo.join("minlibc/tests-boot/files-tree");
+    let archive = halvm_tools::files::archive_of(&tree).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let dir = obj_dir.join("files_embedded");
+    std::fs::create_dir_all(&dir)?;
+    let tar = dir.join("files-tree.tar");
+    std::fs::write(&tar, archive)?;
+    let asm = dir.join("files.s");
+    std::fs::write(&asm, halvm_tools::files::link_assembly(Some(&tar), None))?;
+    let object = dir.join("files.o");
+    let gcc = sysroot.gcc();
+    xshell::cmd!(sh, "{gcc} -c {asm} -o {object}").quiet().run().context("assembling the embedded files")?;
+    let mut all = objects.to_vec();
+    all.push(object);
+    target_c::link_image(sh, sysroot, &all, image)
 }
 
 /// The qemu lane needs QEMU.

@@ -1,5 +1,5 @@
 //! The prefix's Rust tools (toolchain/tools: halvm-inspect, halvm-config,
-//! halvm-run), built in release mode, and the build-info object every image
+//! halvm-run, halvm-files), built in release mode, and the build-info object every image
 //! links (`lib/halvm/lib/halvm-info.o`: the halvm and GHC versions, read
 //! back by halvm-inspect).
 
@@ -13,7 +13,7 @@ use crate::layout::Layout;
 use crate::target_sysroot::Sysroot;
 
 /// The binaries of the halvm-tools package, installed into `<prefix>/bin`.
-pub const BINARIES: &[&str] = &["halvm-inspect", "halvm-config", "halvm-run"];
+pub const BINARIES: &[&str] = &["halvm-inspect", "halvm-config", "halvm-run", "halvm-files"];
 
 /// Builds the tools (cargo does nothing when they are up to date) and
 /// returns the paths of the binaries.

@@ -216,3 +216,65 @@ int halvm_argc(void) { return 1; }
 char **halvm_argv(void) { return host_argv; }
 const char *halvm_cmdline(void) { return ""; }
 enum halvm_platform_kind halvm_platform(void) { return HALVM_PLATFORM_QEMU; }
+
+/* ------------------------------------------------------------- files */
+
+#include <halvm/files.h>
+
+/* The test host has no embedded archive and no boot modules unless a
+ * test sets them (host_set_files) before the file tree mounts. */
+static const void *embedded_files;
+static size_t embedded_size;
+static struct halvm_boot_module modules[HALVM_MAX_BOOT_MODULES];
+static size_t module_count;
+
+void host_set_files(const void *embedded, size_t size, const void *module0, size_t module0_size)
+{
+    embedded_files = embedded;
+    embedded_size = size;
+    module_count = module0 ? 1 : 0;
+    modules[0] = (struct halvm_boot_module){ module0, module0_size, "" };
+}
+
+size_t halvm_boot_module_count(void) { return module_count; }
+
+int halvm_boot_module(size_t index, struct halvm_boot_module *out)
+{
+    if (index >= module_count)
+        return -1;
+    *out = modules[index];
+    return 0;
+}
+
+const void *halvm_embedded_files(size_t *size)
+{
+    *size = embedded_size;
+    return embedded_files;
+}
+
+/* ---------------------------------------------------------------- network
+ * The test platform has no network: every call of <halvm/net.h> answers
+ * -ENETDOWN, as rts-xen does without a network device. */
+#include <halvm/net.h>
+
+int halvm_net_socket(int kind) { (void)kind; return -ENETDOWN; }
+int halvm_net_kind(int s) { (void)s; return -ENETDOWN; }
+int halvm_net_bind(int s, const struct halvm_net_endpoint *e) { (void)s; (void)e; return -ENETDOWN; }
+int halvm_net_listen(int s, int b) { (void)s; (void)b; return -ENETDOWN; }
+int halvm_net_accept(int s, struct halvm_net_endpoint *e) { (void)s; (void)e; return -ENETDOWN; }
+int halvm_net_connect(int s, const struct halvm_net_endpoint *e) { (void)s; (void)e; return -ENETDOWN; }
+int halvm_net_take_error(int s) { (void)s; return -ENETDOWN; }
+intptr_t halvm_net_send(int s, const void *b, size_t n, const struct halvm_net_endpoint *e)
+{ (void)s; (void)b; (void)n; (void)e; return -ENETDOWN; }
+intptr_t halvm_net_recv(int s, void *b, size_t n, int f, struct halvm_net_endpoint *e, size_t *l)
+{ (void)s; (void)b; (void)n; (void)f; (void)e; (void)l; return -ENETDOWN; }
+int halvm_net_shutdown(int s, int h) { (void)s; (void)h; return -ENETDOWN; }
+int halvm_net_close(int s) { (void)s; return -ENETDOWN; }
+int halvm_net_local(int s, struct halvm_net_endpoint *e) { (void)s; (void)e; return -ENETDOWN; }
+int halvm_net_peer(int s, struct halvm_net_endpoint *e) { (void)s; (void)e; return -ENETDOWN; }
+int halvm_net_setopt(int s, int o, int v) { (void)s; (void)o; (void)v; return -ENETDOWN; }
+int halvm_net_listening(int s) { (void)s; return -ENETDOWN; }
+int halvm_net_ready(int s) { (void)s; return -ENETDOWN; }
+int halvm_net_pending(int s) { (void)s; return -ENETDOWN; }
+int halvm_net_poll(void) { return -ENETDOWN; }
+int halvm_net_interface(uint32_t i, struct halvm_net_interface *o) { (void)i; (void)o; return -ENETDOWN; }

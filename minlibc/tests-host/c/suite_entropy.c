@@ -286,7 +286,8 @@ static void check_other_paths(struct report *r)
         CHECK(r, ml_access(paths[i], F_OK) == -1 && ML_ERRNO == ENOENT, "access(\"%s\"): errno %d", paths[i], ML_ERRNO);
     }
     ML_ERRNO = 0;
-    CHECK(r, ml_open("/dev/null", O_WRONLY | O_CREAT) == -1 && ML_ERRNO == EROFS, "open(/dev/null, O_CREAT): errno %d", ML_ERRNO);
+    /* the file tree has no /dev directory: creating in it finds no parent */
+    CHECK(r, ml_open("/dev/null", O_WRONLY | O_CREAT) == -1 && ML_ERRNO == ENOENT, "open(/dev/null, O_CREAT): errno %d", ML_ERRNO);
 }
 
 unsigned long suite_entropy(uint64_t seed, unsigned long cases, char *buf, size_t cap)

@@ -22,6 +22,13 @@ pub fn init(console_port: Option<u32>) -> Result<(), &'static str> {
     lapic::enable();
     if super::set_upcall_vector(VECTOR_XEN_UPCALL).is_ok() {
         NEEDS_EOI.store(true, Ordering::Relaxed);
+        // libxl offers a PVH or HVM guest the PV control path (`xl
+        // shutdown` through control/shutdown) only if this parameter is
+        // non-zero; the per-vCPU vector takes precedence over what it
+        // names, so any value does. Linux, FreeBSD and NetBSD set 1 too.
+        if crate::platform::kind() == crate::platform::Kind::XenDomU {
+            let _ = super::hvm_set_param(HVM_PARAM_CALLBACK_IRQ, 1);
+        }
     } else {
         let via = (HVM_PARAM_CALLBACK_TYPE_VECTOR as u64) << 56 | VECTOR_XEN_UPCALL as u64;
         super::hvm_set_param(HVM_PARAM_CALLBACK_IRQ, via)
@@ -114,7 +121,13 @@ fn for_each_bit(mut bits: u64, mut f: impl FnMut(usize)) {
 fn handle(port: u32) {
     if port == TIMER_PORT.load(Ordering::Relaxed) {
         timer::on_timer_event();
+    } else if port == super::store::port() {
+        // Watch events and shutdown requests arrive unasked.
+        super::store::on_event();
+    } else {
+        // The program's ports (xen.h): recorded for halvm_evtchn_take.
+        super::evtchn_api::on_event(port);
     }
-    // Other ports (console ring, XenStore, VIRQ_CONSOLE) only need to end a halt,
+    // Other ports (console ring, VIRQ_CONSOLE) only need to end a halt,
     // which taking the upcall has already done.
 }

@@ -2,9 +2,14 @@
 //! the hypercalls rts-xen makes.
 
 pub mod abi;
+pub mod control;
 pub mod events;
+pub mod evtchn_api;
+pub mod grant_table;
 pub mod shared;
 pub mod store;
+pub mod vchan;
+pub mod xs_api;
 
 pub use shared::{pvclock_ns, wallclock_at_zero_ns};
 
@@ -47,7 +52,7 @@ pub fn init() -> bool {
     true
 }
 
-fn find_cpuid_base() -> Option<u32> {
+pub(crate) fn find_cpuid_base() -> Option<u32> {
     (0x4000_0000u32..0x4001_0000).step_by(0x100).find(|&base| {
         let r = cpu::cpuid(base, 0);
         let sig = [r.ebx, r.ecx, r.edx].map(u32::to_le_bytes);

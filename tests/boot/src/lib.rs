@@ -53,8 +53,123 @@ fn boot_with(b: Boot) -> Outcome {
 /// program: the domU lane checks the same file.
 pub const LIBC_SMOKE_LINES: &str = include_str!("../../../minlibc/tests-boot/libc_smoke.expected");
 
+/// What minlibc/tests-boot/files_smoke.c prints about the tree of
+/// minlibc/tests-boot/files-tree, wherever the tree comes from.
+pub const FILES_SMOKE_LINES: &str = include_str!("../../../minlibc/tests-boot/files_smoke.expected");
+
+/// A file archive for a boot module, written to a fresh file under the
+/// system's temporary directory (named by the process and `name`).
+pub fn module_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("halvm-boot-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.tar"));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+/// The test tree packed as halvm-run --files packs it.
+pub fn files_tree_archive() -> Vec<u8> {
+    let tree = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../minlibc/tests-boot/files-tree");
+    halvm_tools::files::archive_of(&tree).unwrap_or_else(|e| panic!("packing the test tree: {e}"))
+}
+
 pub mod checks {
     use super::*;
+
+    /// minlibc's sockets on rts-xen's stack under QEMU's user networking
+    /// (minlibc/tests-boot/net_echo.c): the guest's own checks pass, its
+    /// client connection reaches a listener of this test through the
+    /// gateway 10.0.2.2, and through port forwards a TCP client gets
+    /// 256 KiB echoed intact, a UDP datagram comes back, and "quit" ends
+    /// the guest with status 0 after it counted exactly that traffic.
+    pub fn net_echo(m: &Machine) {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream, UdpSocket};
+        use std::time::Instant;
+
+        let free_port = || TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let (tcp_port, udp_port) = (free_port(), UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
+        // the guest's client check connects here
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let host_port = listener.local_addr().unwrap().port();
+        let answer = std::thread::spawn(move || -> std::io::Result<()> {
+            let (mut c, _) = listener.accept()?;
+            c.set_read_timeout(Some(Duration::from_secs(30)))?;
+            let mut line = Vec::new();
+            let mut byte = [0u8; 1];
+            while c.read(&mut byte)? == 1 && byte[0] != b'\n' {
+                line.push(byte[0]);
+            }
+            c.write_all(format!("hello guest, you said {}\n", String::from_utf8_lossy(&line)).as_bytes())
+        });
+        let boot = Boot::new(image("net_echo"), m.clone()).args(host_port.to_string()).memory_mib(MEMORY_MIB)
+            .user_network(&[bootkit::Forward::tcp(tcp_port, 7), bootkit::Forward::udp(udp_port, 7)]);
+        let what = format!("{boot:?}");
+        let guest = std::thread::spawn(move || boot.run());
+
+        // Until the guest listens, QEMU accepts the forwarded connection and
+        // then closes it: try again until the echo arrives (30 s at most).
+        let payload: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 251) as u8).collect();
+        let started = Instant::now();
+        let (echoed, elapsed) = loop {
+            assert!(started.elapsed() < Duration::from_secs(30), "the guest never echoed on port 7; {what}");
+            let Ok(mut c) = TcpStream::connect(("127.0.0.1", tcp_port)) else {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            };
+            c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+            let mut first = [0u8; 1];
+            // a single byte first: an early close shows before the payload
+            if c.write_all(&payload[..1]).is_err() || !matches!(c.read(&mut first), Ok(1)) {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+            let t = Instant::now();
+            let mut writer = c.try_clone().unwrap();
+            let rest = payload[1..].to_vec();
+            let sender = std::thread::spawn(move || writer.write_all(&rest));
+            let mut got = first.to_vec();
+            let mut buf = vec![0u8; 65536];
+            while got.len() < payload.len() {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            sender.join().unwrap().unwrap();
+            break (got, t.elapsed());
+        };
+        assert!(echoed == payload, "{} of {} bytes came back, or different ones", echoed.len(), payload.len());
+        eprintln!("net_echo: {} KiB echoed in {:.1} ms ({:.1} MB/s each way)", payload.len() / 1024,
+                  elapsed.as_secs_f64() * 1e3, payload.len() as f64 / elapsed.as_secs_f64() / 1e6);
+
+        let u = UdpSocket::bind("127.0.0.1:0").unwrap();
+        u.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        u.send_to(b"a datagram", ("127.0.0.1", udp_port)).unwrap();
+        let mut buf = [0u8; 64];
+        let (n, _) = u.recv_from(&mut buf).expect("the UDP echo");
+        assert_eq!(&buf[..n], b"a datagram");
+
+        let mut q = TcpStream::connect(("127.0.0.1", tcp_port)).unwrap();
+        q.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        q.write_all(b"quit\n").unwrap();
+        let mut bye = String::new();
+        let _ = q.read_to_string(&mut bye);
+        assert_eq!(bye, "bye\n");
+
+        let out = guest.join().unwrap().unwrap_or_else(|e| panic!("{what}: {e}"));
+        answer.join().unwrap().unwrap_or_else(|e| out.fail(&format!("the guest's client connection: {e}")));
+        out.assert_line("halvm: net: eth0 52:54:00:12:34:56 address 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3 (DHCP)");
+        let card = out.assert_line("halvm: net: virtio-net at PCI 00:");
+        if !card.text.contains(", IRQ ") {
+            out.fail("the card has no interrupt line: the driver fell back to polling");
+        }
+        out.assert_line("net_echo: 0 check(s) failed");
+        out.assert_line("net_echo: the host answered [hello guest, you said hello from halvm]");
+        out.assert_line(&format!("net_echo: quit after 2 connection(s), {} bytes echoed over tcp, 1 udp datagram(s)",
+                                 payload.len()));
+        out.assert_exit(0);
+    }
 
     /// minlibc on the machine (minlibc/tests-boot/libc_smoke.c): printf,
     /// snprintf truncation, strtod (exact bits), malloc, libm, time,
@@ -68,6 +183,72 @@ pub mod checks {
         }
         assert_libc_entropy(&out);
         out.assert_exit(3);
+    }
+
+    /// The file tree embedded at link time (files_embedded: files-tree
+    /// in .halvm_files): contents, listing, stat, links, read-only
+    /// refusals, a /tmp round trip, /tmp full at its 16 MiB default.
+    pub fn files_embedded(m: &Machine) {
+        let out = boot_with(Boot::new(image("files_embedded"), m.clone()).memory_mib(MEMORY_MIB));
+        for line in FILES_SMOKE_LINES.lines() {
+            out.assert_line(line);
+        }
+        out.assert_exit(0);
+    }
+
+    /// The same tree given at boot as a module (QEMU -initrd, Xen's
+    /// module after the image) to an image without embedded files.
+    pub fn files_module(m: &Machine) {
+        let module = module_file(&format!("files-module-{}", m.name()), &files_tree_archive());
+        let out = boot_with(Boot::new(image("files_smoke"), m.clone()).memory_mib(MEMORY_MIB).boot_module(&module));
+        for line in FILES_SMOKE_LINES.lines() {
+            out.assert_line(line);
+        }
+        out.assert_exit(0);
+    }
+
+    /// Without files the program still runs: only /tmp exists.
+    pub fn files_none(m: &Machine) {
+        let out = boot(m, "files_smoke", "");
+        out.assert_line("files: /hello.txt: fopen failed (ENOENT)");
+        out.assert_line("files: ls /: . .. tmp");
+        out.assert_line("files: /tmp/note.txt: [written in /tmp]");
+        out.assert_exit(0);
+    }
+
+    /// Embedded tree and boot module together: the module's file wins.
+    pub fn files_overlay(m: &Machine) {
+        let mut tar = tar::Builder::new(Vec::new());
+        let data = b"hello from the boot module\n";
+        let mut h = tar::Header::new_gnu();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(0);
+        tar.append_data(&mut h, "hello.txt", &data[..]).unwrap();
+        let module = module_file(&format!("files-overlay-{}", m.name()), &tar.into_inner().unwrap());
+        let out = boot_with(Boot::new(image("files_embedded"), m.clone()).args("quiet").memory_mib(MEMORY_MIB)
+            .boot_module(&module));
+        out.assert_line("files: /hello.txt: [hello from the boot module]");
+        out.assert_exit(0);
+    }
+
+    /// A hostile module ("../escape") stops the image before main with a
+    /// line naming the entry and HALVM_EXIT_BAD_FILES (120).
+    pub fn files_hostile_module(m: &Machine) {
+        let mut h = tar::Header::new_ustar();
+        h.as_old_mut().name[..9].copy_from_slice(b"../escape");
+        h.set_size(0);
+        h.set_mode(0o644);
+        h.set_cksum();
+        let mut tar = tar::Builder::new(Vec::new());
+        tar.append(&h, std::io::empty()).unwrap();
+        let module = module_file(&format!("files-hostile-{}", m.name()), &tar.into_inner().unwrap());
+        let out = boot_with(Boot::new(image("files_smoke"), m.clone()).memory_mib(MEMORY_MIB).boot_module(&module));
+        out.assert_line("halvm: boot module 0 is not a usable file archive: entry \"../escape\"");
+        if out.console.find("files:").is_some() {
+            out.fail("main ran despite the hostile archive");
+        }
+        out.assert_exit(120);
     }
 
     /// A yes/no value on the console.
@@ -379,7 +560,8 @@ macro_rules! boot_checks {
         $crate::boot_checks!($machine => hello_and_exit_0, exit_1, argv_with_quotes_and_exit_42,
             malformed_cmdline, too_many_arguments, oversized_cmdline, wrong_boot_magic, time,
             console_input, memory, memory_above_4gib, thread_local_storage, fault_null,
-            fault_stack_overflow, fault_invalid_opcode, libc_smoke, entropy);
+            fault_stack_overflow, fault_invalid_opcode, libc_smoke, entropy, files_embedded,
+            files_module, files_none, files_overlay, files_hostile_module);
     };
     ($machine:expr => $($check:ident),* $(,)?) => {
         $(

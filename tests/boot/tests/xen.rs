@@ -4,4 +4,4 @@
 halvm_boot_tests::boot_checks!(halvm_boot_tests::xen_machine() =>
     hello_and_exit_0, exit_1, argv_with_quotes_and_exit_42, malformed_cmdline,
     too_many_arguments, time, console_input, memory, memory_above_4gib, thread_local_storage, fault_null, fault_stack_overflow, fault_invalid_opcode,
-    libc_smoke, entropy);
+    libc_smoke, entropy, files_embedded, files_module, files_none, files_overlay, files_hostile_module);

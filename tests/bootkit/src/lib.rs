@@ -26,7 +26,7 @@ pub mod xen;
 pub use console::{ConsoleLog, Line};
 pub use host::{kvm_usable, probe_kvm, qemu_available, qemu_binary, xen_available, KvmProbe, SkipCause, Unavailable, PROBE_LINE};
 pub use outcome::{End, Outcome};
-pub use qemu::{quote_args, shell_quote, Accel, Boot, Machine};
+pub use qemu::{quote_args, shell_quote, user_network_args, Accel, Boot, Forward, Machine};
 pub use raw::{run_qemu, RawRun};
 
 /// The final line rts-xen prints before ending the guest.
@@ -38,4 +38,5 @@ pub mod status {
     pub const BAD_CMDLINE: u8 = 122;
     pub const CPU_FAULT: u8 = 123;
     pub const BAD_BOOT_MAGIC: u8 = 124;
+    pub const SHUTDOWN_TIMEOUT: u8 = 125;
 }

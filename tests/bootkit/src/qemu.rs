@@ -51,6 +51,38 @@ pub struct Boot {
     echo: Option<ConsoleEcho>,
     forward_stdin: bool,
     cpu_model: Option<String>,
+    boot_modules: Vec<PathBuf>,
+    forwards: Option<Vec<Forward>>,
+}
+
+/// A port forward of QEMU's user networking: host 127.0.0.1:`host_port`
+/// reaches the guest's `guest_port` (see [`Boot::user_network`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Forward {
+    pub udp: bool,
+    pub host_port: u16,
+    pub guest_port: u16,
+}
+
+impl Forward {
+    pub fn tcp(host_port: u16, guest_port: u16) -> Forward {
+        Forward { udp: false, host_port, guest_port }
+    }
+    pub fn udp(host_port: u16, guest_port: u16) -> Forward {
+        Forward { udp: true, host_port, guest_port }
+    }
+}
+
+/// QEMU's arguments for a virtio-net device on user networking (slirp:
+/// the guest is 10.0.2.15 by DHCP, the host's loopback is 10.0.2.2) with
+/// `forwards`; legacy virtio only (`disable-modern=on`), the transport
+/// rts-xen's driver speaks.
+pub fn user_network_args(forwards: &[Forward]) -> Vec<String> {
+    let mut netdev = "user,id=n0".to_string();
+    for f in forwards {
+        netdev += &format!(",hostfwd={}:127.0.0.1:{}-:{}", if f.udp { "udp" } else { "tcp" }, f.host_port, f.guest_port);
+    }
+    vec!["-netdev".into(), netdev, "-device".into(), "virtio-net-pci,netdev=n0,disable-modern=on".into()]
 }
 
 /// Where the console's bytes are copied as they arrive (see
@@ -86,6 +118,8 @@ impl Boot {
             echo: None,
             forward_stdin: false,
             cpu_model: None,
+            boot_modules: Vec::new(),
+            forwards: None,
         }
     }
 
@@ -145,6 +179,23 @@ impl Boot {
         self
     }
 
+    /// Passes `file` to the guest as a boot module (a file archive, see
+    /// rts-xen/include/halvm/files.h): QEMU's `-initrd` for a direct boot
+    /// (one module at most), the multiboot module after the image under
+    /// Xen, which hands it to the initial domain as its module 0.
+    pub fn boot_module(mut self, file: impl Into<PathBuf>) -> Boot {
+        self.boot_modules.push(file.into());
+        self
+    }
+
+    /// Gives a direct QEMU boot a network card on QEMU's user networking
+    /// with these port forwards (see [`user_network_args`]); `run` refuses
+    /// it for Xen-in-QEMU, which has no network for its guest.
+    pub fn user_network(mut self, forwards: &[Forward]) -> Boot {
+        self.forwards = Some(forwards.to_vec());
+        self
+    }
+
     /// QEMU's arguments for this boot.
     pub fn qemu_args(&self) -> Vec<String> {
         let mut a: Vec<String> = [
@@ -163,6 +214,12 @@ impl Boot {
                     a.extend(["-cpu".into(), model.clone()]);
                 }
                 a.extend(["-kernel".into(), image, "-append".into(), self.args.clone()]);
+                if let Some(module) = self.boot_modules.first() {
+                    a.extend(["-initrd".into(), module.display().to_string()]);
+                }
+                if let Some(forwards) = &self.forwards {
+                    a.extend(user_network_args(forwards));
+                }
             }
             Machine::XenInQemu { hypervisor } => {
                 // Xen itself needs a couple of hundred MiB besides dom0.
@@ -171,7 +228,11 @@ impl Boot {
                 // The multiboot module's string is "IMAGE ARGS"; Xen drops
                 // the first word and hands the rest to dom0 as its command
                 // line. QEMU separates modules with commas (",," escapes one).
-                let module = format!("{image} {}", self.args).replace(',', ",,");
+                let mut module = format!("{image} {}", self.args).replace(',', ",,");
+                for extra in &self.boot_modules {
+                    module.push(',');
+                    module.push_str(&extra.display().to_string().replace(',', ",,"));
+                }
                 let xen_cmdline = format!(
                     "dom0=pvh dom0-iommu=none dom0_mem={}M console=com1 loglvl=all guest_loglvl=all noreboot",
                     self.memory_mib
@@ -185,7 +246,19 @@ impl Boot {
 
     /// Boots and waits for the guest to end or the timeout to pass.
     pub fn run(&self) -> Result<Outcome, String> {
+        if let (Some(_), Machine::XenInQemu { .. }) = (&self.forwards, &self.machine) {
+            return Err("user networking asked for a Xen-in-QEMU boot; only direct QEMU boots have a network card".into());
+        }
         check_image(&self.image)?;
+        if matches!(self.machine, Machine::Qemu(_)) && self.boot_modules.len() > 1 {
+            return Err(format!("{} boot modules asked for a direct QEMU boot, whose -initrd passes one",
+                               self.boot_modules.len()));
+        }
+        for m in &self.boot_modules {
+            if !m.is_file() {
+                return Err(format!("the boot module {} is not a file", m.display()));
+            }
+        }
         if let (Some(model), Machine::XenInQemu { .. }) = (&self.cpu_model, &self.machine) {
             return Err(format!("CPU model {model:?} asked for a Xen-in-QEMU boot, which must run on \"max\" \
                                 (Xen needs SVM with nested paging); choose a CPU model for direct QEMU boots only"));
@@ -341,6 +414,18 @@ mod tests {
     use std::sync::mpsc;
 
     #[test]
+    fn user_networking_is_a_legacy_virtio_card_with_the_forwards() {
+        let b = Boot::new("/img", Machine::Qemu(Accel::Tcg))
+            .user_network(&[Forward::tcp(8080, 80), Forward::udp(5353, 53)]);
+        let a = b.qemu_args().join(" ");
+        assert!(a.contains("-netdev user,id=n0,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=udp:127.0.0.1:5353-:53 \
+                            -device virtio-net-pci,netdev=n0,disable-modern=on"), "{a}");
+        assert!(!Boot::new("/img", Machine::Qemu(Accel::Tcg)).qemu_args().join(" ").contains("netdev"));
+        let xen = Boot::new("/img", Machine::XenInQemu { hypervisor: "/xen".into() }).user_network(&[]);
+        assert!(xen.run().unwrap_err().contains("user networking"));
+    }
+
+    #[test]
     fn plain_arguments_stay_bare_others_are_quoted() {
         assert_eq!(quote_args(&["42", "+RTS", "-M8m", "-RTS"]), "42 +RTS -M8m -RTS");
         assert_eq!(quote_args(&["two words", "", "it's", "a\"b"]), r#"'two words' '' 'it'\''s' 'a"b'"#);
@@ -416,6 +501,21 @@ mod tests {
         assert!(boot.forward_stdin && boot.input.is_none());
         let boot = boot.input_after("ready", "x");
         assert!(!boot.forward_stdin && boot.input.is_some());
+    }
+
+    #[test]
+    fn boot_modules_are_the_initrd_or_the_module_after_the_image() {
+        let direct = Boot::new("/i/img", Machine::Qemu(Accel::Tcg)).boot_module("/f/files.tar").qemu_args();
+        let at = direct.iter().position(|a| a == "-initrd").expect("an -initrd");
+        assert_eq!(direct[at + 1], "/f/files.tar");
+        let xen = Boot::new("/i/img", Machine::XenInQemu { hypervisor: "/x/xen".into() })
+            .args("a,b")
+            .boot_module("/f/my,files.tar")
+            .qemu_args();
+        let at = xen.iter().position(|a| a == "-initrd").expect("an -initrd");
+        assert_eq!(xen[at + 1], "/i/img a,,b,/f/my,,files.tar");
+        let none = Boot::new("/i/img", Machine::Qemu(Accel::Tcg)).qemu_args();
+        assert!(!none.iter().any(|a| a == "-initrd"));
     }
 
     #[test]

@@ -44,13 +44,21 @@ pub struct Expected {
 
 pub fn expected(program: &Program) -> Expected {
     let exe = images_dir().join("host").join(program.name).join("halvm");
+    let dir = exe.parent().unwrap().to_path_buf();
+    expected_in(program, &dir)
+}
+
+/// [`expected`] with `dir` as the working directory (the file tests run
+/// the Linux build inside the test tree).
+pub fn expected_in(program: &Program, dir: &std::path::Path) -> Expected {
+    let exe = images_dir().join("host").join(program.name).join("halvm");
     // script(1) gives the program a pseudo-terminal; -e returns its status.
     let words: Vec<String> =
         std::iter::once(exe.display().to_string()).chain(program.args.iter().map(|a| a.to_string())).collect();
     let command_line = bootkit::quote_args(&words);
     let out = Command::new("script")
         .args(["-q", "-e", "-c", &command_line, "/dev/null"])
-        .current_dir(exe.parent().unwrap())
+        .current_dir(dir)
         .output()
         .unwrap_or_else(|e| panic!("running {} under script(1): {e}", exe.display()));
     let status = out.status.code().unwrap_or_else(|| panic!("{} was killed: {:?}", exe.display(), out.status));
@@ -100,6 +108,41 @@ pub fn boot(machine: &Machine, program: &Program) -> Outcome {
         .timeout(Duration::from_secs(90));
     let what = format!("{boot:?}");
     boot.run().unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+/// The file tests' tree (xtask/src/haskell_images.rs writes it beside
+/// the images).
+pub fn files_tree() -> PathBuf {
+    images_dir().join("files-tree")
+}
+
+/// Boots the image `image` (a name in the images directory) with the
+/// program's arguments, `memory_mib` of RAM and optionally a boot module.
+pub fn boot_image(machine: &Machine, image: &str, program: &Program, memory_mib: u32, module: Option<&std::path::Path>)
+    -> Outcome
+{
+    let mut boot = Boot::new(images_dir().join(format!("{image}.xen")), machine.clone())
+        .args(kernel_cmdline(program.args))
+        .memory_mib(memory_mib)
+        .timeout(Duration::from_secs(240));
+    if let Some(module) = module {
+        boot = boot.boot_module(module);
+    }
+    let what = format!("{boot:?}");
+    boot.run().unwrap_or_else(|e| panic!("{what}: {e}"))
+}
+
+/// Checks a boot's guest lines and status against the Linux run's.
+pub fn compare(machine: &Machine, out: &Outcome, want: &Expected) {
+    let got = guest_lines(machine, out);
+    if got != want.lines {
+        out.fail(&format!(
+            "console output differs from the platform GHC's build on Linux\n---- expected:\n{}\n---- got:\n{}",
+            want.lines.join("\n"),
+            got.join("\n")
+        ));
+    }
+    out.assert_exit(want.status);
 }
 
 /// Boots the program and checks its console output and exit status
@@ -193,6 +236,51 @@ pub mod checks {
     /// raises their signal (the RTS's signal delivery inside the guest).
     pub fn signals(m: &Machine) {
         run_and_compare(m, &program("Signals", &[])).assert_line("signals: done");
+    }
+    /// readFile, strict and lazy ByteString reads of a 10 MiB file
+    /// (SHA-256), directory listings, doesFileExist/doesDirectoryExist,
+    /// getFileSize, missing files, seeking, a /tmp round trip: the tree
+    /// embedded by halvm-ghc --files, and the same image program given the
+    /// tree as a boot module, each printing what the Linux build prints
+    /// inside the tree.
+    pub fn files_embedded(m: &Machine) {
+        let program = program("Files", &["embedded"]);
+        let want = expected_in(&program, &files_tree());
+        let out = boot_image(m, "FilesEmbedded", &program, 256, None);
+        compare(m, &out, &want);
+    }
+    pub fn files_module(m: &Machine) {
+        let program = program("Files", &["module"]);
+        let want = expected_in(&program, &files_tree());
+        let archive = halvm_tools::files::archive_of(&files_tree()).unwrap_or_else(|e| panic!("packing the tree: {e}"));
+        let module = std::env::temp_dir().join(format!("halvm-ghc-tests-files-{}-{}.tar", std::process::id(), m.name()));
+        std::fs::write(&module, archive).unwrap();
+        let out = boot_image(m, "Files", &program, 256, Some(&module));
+        let _ = std::fs::remove_file(&module);
+        compare(m, &out, &want);
+    }
+    /// What Linux cannot show in a writable directory: EROFS outside /tmp
+    /// as IOExceptions, and /tmp (1 MiB here, halvm-ghc --tmp-size 1M)
+    /// full with ENOSPC until a file is removed.
+    pub fn files_limits(m: &Machine) {
+        let out = boot_image(m, "FilesLimits", &program("FilesLimits", &[]), 128, None);
+        // base's and directory's own wording, then the errno's: EROFS is
+        // PermissionDenied, ENOSPC ResourceExhausted
+        for (prefix, error) in [
+            ("writeFile new.txt: new.txt: openFile: permission denied", "(Read-only file system)"),
+            ("appendFile hello.txt: hello.txt: openFile: permission denied", "(Read-only file system)"),
+            ("removeFile hello.txt: hello.txt: removeLink", "permission denied (Read-only file system)"),
+            ("createDirectory newdir: newdir: createDirectory", "permission denied (Read-only file system)"),
+            ("/tmp/two: /tmp/two: ", "resource exhausted (No space left on device)"),
+        ] {
+            let line = out.assert_line(prefix);
+            if !line.text.ends_with(error) {
+                out.fail(&format!("{:?} does not end in {error:?}", line.text));
+            }
+        }
+        out.assert_line("/tmp/one: 600 KiB written");
+        out.assert_line("/tmp/two after removing /tmp/one: 614400 bytes");
+        out.assert_exit(0);
     }
     pub fn stack_limit(m: &Machine) {
         let out = run_and_compare(m, &program("StackLimit", &["+RTS", "-K1m", "-RTS"]));

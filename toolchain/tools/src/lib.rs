@@ -3,6 +3,8 @@
 //!
 //! - [`build_info`]: the `.note.halvm` ELF note that records, in every
 //!   image, which halvm and GHC built it and its RTS options;
+//! - [`files`]: file archives for images (halvm-files, halvm-ghc --files,
+//!   halvm-run --files);
 //! - [`image`]: what halvm-inspect reads from an image (and halvm-run checks
 //!   before booting one);
 //! - [`prefix`]: the layout of the relocatable prefix (halvm-config);
@@ -10,6 +12,7 @@
 //!   command lines, the xl configuration, hiding the firmware's output).
 
 pub mod build_info;
+pub mod files;
 pub mod image;
 pub mod prefix;
 pub mod run;

@@ -17,8 +17,9 @@ pub const TIMED_OUT: i32 = 126;
 /// A configuration for `xl create` on a Xen host: the image as a PVH
 /// guest with `memory_mib` of RAM and `cmdline` as its command line,
 /// destroyed when it powers off, reboots or crashes (rts-xen shuts down
-/// with reason poweroff for exit status 0 and crash for any other).
-pub fn xl_config(image: &Path, memory_mib: u64, cmdline: &str) -> String {
+/// with reason poweroff for exit status 0 and crash for any other). A
+/// `ramdisk` is the guest's file archive (its boot module 0).
+pub fn xl_config_with_files(image: &Path, memory_mib: u64, cmdline: &str, ramdisk: Option<&Path>) -> String {
     let name = domain_name(image);
     let kernel = image.display().to_string();
     let mut c = String::new();
@@ -33,10 +34,18 @@ pub fn xl_config(image: &Path, memory_mib: u64, cmdline: &str) -> String {
     c.push_str(&format!("memory = {memory_mib}\n"));
     c.push_str("vcpus = 1\n");
     c.push_str(&format!("cmdline = {}\n", xl_string(cmdline)));
+    if let Some(ramdisk) = ramdisk {
+        c.push_str(&format!("ramdisk = {}\n", xl_string(&ramdisk.display().to_string())));
+    }
     c.push_str("on_poweroff = \"destroy\"\n");
     c.push_str("on_reboot = \"destroy\"\n");
     c.push_str("on_crash = \"destroy\"\n");
     c
+}
+
+/// [`xl_config_with_files`] without a file archive.
+pub fn xl_config(image: &Path, memory_mib: u64, cmdline: &str) -> String {
+    xl_config_with_files(image, memory_mib, cmdline, None)
 }
 
 /// The domain's name: the image's file name without extension, with
@@ -196,6 +205,9 @@ mod tests {
     #[test]
     fn xl_configuration_names_a_pvh_guest() {
         let c = xl_config(Path::new("/srv/images/my app.xen"), 96, "'two words' x");
+        assert!(!c.contains("ramdisk"));
+        let with_files = xl_config_with_files(Path::new("/i/a.xen"), 96, "", Some(Path::new("/c/files.tar")));
+        assert!(with_files.lines().any(|l| l == "ramdisk = \"/c/files.tar\""), "{with_files}");
         for line in [
             "name = \"my-app\"",
             "type = \"pvh\"",

@@ -97,3 +97,44 @@ fn without_rtsopts_or_info_object_the_arguments_pass_unchanged() {
     assert_eq!(got, strings(&["-rtsopts", "-c", "A.hs", "-rtsopts=some"]));
     assert!(!cache.exists(), "nothing written without -with-rtsopts");
 }
+
+/// halvm-ghc --files DIR --tmp-size SIZE: both options leave GHC's
+/// arguments, and the link gets one object (assembly named by content in
+/// the cache) holding DIR's archive in .halvm_files and the /tmp size.
+#[test]
+fn files_and_tmp_size_become_one_linked_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = fake_prefix(&dir.path().join("prefix"), false);
+    std::fs::copy(env!("CARGO_BIN_EXE_halvm-files"), prefix.join("bin/halvm-files")).unwrap();
+    let cache = dir.path().join("cache");
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join("etc")).unwrap();
+    std::fs::write(tree.join("etc/config"), "x = 1\n").unwrap();
+    let tree_arg = tree.display().to_string();
+    let got = halvm_ghc(&prefix, &cache, &["-O", "--files", &tree_arg, "Main.hs", "--tmp-size=2M", "-o", "m.xen"]);
+    assert_eq!(&got[..5], &strings(&["-rtsopts", "-O", "Main.hs", "-o", "m.xen"])[..], "{got:?}");
+    assert_eq!(got.len(), 6, "one more argument, the object: {got:?}");
+    let asm = PathBuf::from(got[5].strip_prefix("-optl").expect("the object through -optl"));
+    assert!(asm.starts_with(cache.join("halvm/files")), "{}", asm.display());
+    let text = std::fs::read_to_string(&asm).unwrap();
+    assert!(text.contains(".section .halvm_files") && text.contains("__halvm_tmp_size:\n\t.quad 2097152"), "{text}");
+    let tar = text.split(".incbin \"").nth(1).and_then(|t| t.split('"').next()).expect("an .incbin");
+    let bytes = std::fs::read(tar).unwrap();
+    assert_eq!(bytes, halvm_tools::files::pack_dir(&tree).unwrap(), "the archive is the tree packed");
+    // the same inputs give the same path (GHC relinks only on a change)
+    let again = halvm_ghc(&prefix, &cache, &["--files", &tree_arg, "--tmp-size=2M", "Main.hs"]);
+    assert_eq!(again.last(), got.last());
+
+    // a bad tree is refused before GHC runs, naming the entry
+    std::os::unix::fs::symlink("../../x", tree.join("etc/escape")).unwrap();
+    let out = Command::new(prefix.join("bin/halvm-ghc"))
+        .args(["--files", &tree_arg, "Main.hs"])
+        .env("XDG_CACHE_HOME", &cache)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("etc/escape") && err.contains("above the root"), "{err}");
+    let out = Command::new(prefix.join("bin/halvm-ghc")).arg("--files").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}

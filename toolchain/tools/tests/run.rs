@@ -227,3 +227,46 @@ fn under_xen_console_input_and_status_pass_through() {
     assert!(s.before_input.contains(&"arg: [x,y]".to_string()), "{:?}", s.before_input);
     assert_eq!(s.status, Some(5), "console: {:?}\nstderr: {}", s.after_input, s.stderr);
 }
+
+/// A guest that prints /hello.txt (minlibc's file tree) and exits 0, or 7
+/// when the file cannot be opened.
+const FILE_GUEST: &str = r#"
+#include <stdio.h>
+int main(void) {
+    FILE *f = fopen("/hello.txt", "r");
+    if (!f) { printf("no /hello.txt\n"); return 7; }
+    char line[100];
+    while (fgets(line, sizeof line, f)) printf("file: %s", line);
+    return 0;
+}
+"#;
+
+/// --files DIR packs DIR and passes it as the boot module; with
+/// --xl-config it becomes a ramdisk= line naming the packed archive.
+#[test]
+fn files_reach_the_guest_as_a_boot_module() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = link_image(dir.path(), "reader", FILE_GUEST, &[]);
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("hello.txt"), "from halvm-run --files\n").unwrap();
+    let out = run(&["--accel", "tcg", "--timeout", "60", "--files", tree.to_str().unwrap(), image.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).contains("file: from halvm-run --files"), "{}", stdout(&out));
+    let without = run(&["--accel", "tcg", "--timeout", "60", image.to_str().unwrap()]);
+    assert_eq!(without.status.code(), Some(7), "{}", stdout(&without));
+
+    let config = tool("halvm-run")
+        .args(["--xl-config", "--files"])
+        .arg(&tree)
+        .arg(&image)
+        .output()
+        .unwrap();
+    assert!(config.status.success(), "{}", stderr(&config));
+    let ramdisk = settings(&stdout(&config)).into_iter().find(|(k, _)| k == "ramdisk").expect("a ramdisk line").1;
+    let archive = std::fs::read(ramdisk.trim_matches('"')).unwrap();
+    assert_eq!(archive, halvm_tools::files::pack_dir(&tree).unwrap());
+
+    std::os::unix::fs::symlink("../..", tree.join("escape")).unwrap();
+    assert_could_not_boot(&run(&["--files", tree.to_str().unwrap(), image.to_str().unwrap()]), "\"escape\"");
+}

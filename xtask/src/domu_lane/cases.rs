@@ -14,7 +14,7 @@ use std::str::FromStr;
 
 use halvm_bootkit::{status, EXIT_LINE_PREFIX};
 
-use super::plan::{Guest, Input};
+use super::plan::{Action, Guest, Input};
 
 /// A case: the guest to create and what it must show.
 pub struct Case {
@@ -37,6 +37,8 @@ pub enum Check {
 pub struct Ended<'a> {
     /// The guest's console, as xenconsoled logged it.
     pub console: &'a [String],
+    /// xl's output, with that of the case's dom0 action or input.
+    pub xl_log: &'a [String],
     /// xl's reason code.
     pub reason: Option<u8>,
     /// For a kept guest, the value dom0 read from its XenStore key
@@ -52,7 +54,10 @@ pub const STATUS_KEY: &str = "data/halvm/exit-status";
 
 /// SCHEDOP_shutdown's reasons as xl reports them (xen/sched.h).
 const POWEROFF: u8 = 0;
+const REBOOT: u8 = 1;
 const CRASH: u8 = 3;
+/// rts-xen's grace period after a shutdown request (rts-xen/src/xen/control.rs).
+const GRACE_PERIOD_S: u64 = 5;
 
 impl Ended<'_> {
     /// The first console line containing `needle`.
@@ -100,6 +105,32 @@ impl Ended<'_> {
         }
     }
 
+    /// The guest exited with `status` after a shutdown request: the final
+    /// line says so, xl saw the `reason` the toolstack asked for (whatever
+    /// the status), and a kept guest's XenStore key holds the status.
+    pub fn exit_on_request(&self, status: u8, reason: u8) -> Result<(), String> {
+        if self.final_status() != Some(status) {
+            return Err(format!("expected exit status {status}, the final line says {:?}", self.final_status()));
+        }
+        if self.reason != Some(reason) {
+            return Err(format!("xl reports reason code {:?}, expected {reason} (the one requested)", self.reason));
+        }
+        match self.exit_status_key {
+            None => Ok(()),
+            Some(v) if v == status.to_string() => Ok(()),
+            Some(v) => Err(format!("the guest's XenStore key {STATUS_KEY} holds {v:?}, expected {status}")),
+        }
+    }
+
+    /// The first line of xl's log (or the dom0 action's) containing `needle`.
+    pub fn xl_line(&self, needle: &str) -> Result<&str, String> {
+        self.xl_log
+            .iter()
+            .find(|l| l.contains(needle))
+            .map(String::as_str)
+            .ok_or_else(|| format!("no line of xl's log or the dom0 action contains {needle:?}"))
+    }
+
     /// The guest's own lines: up to rts-xen's final status line.
     pub fn program_lines(&self) -> Vec<String> {
         self.console.iter().take_while(|l| !l.starts_with(EXIT_LINE_PREFIX)).cloned().collect()
@@ -110,7 +141,7 @@ fn freestanding(dir: &Path, name: &str, image: &str, cmdline: &str, memory_mib: 
                 check: fn(&Ended) -> Result<(), String>) -> Case {
     let guest =
         Guest { name: name.into(), image: dir.join(image), cmdline: cmdline.into(), memory_mib, timeout_s: 30, input: None,
-                keep_after_shutdown: false, stall_store: false };
+                action: None, keep_after_shutdown: false, stall_store: false };
     Case { guest, check: Check::Assert(check) }
 }
 
@@ -118,6 +149,68 @@ fn freestanding(dir: &Path, name: &str, image: &str, cmdline: &str, memory_mib: 
 /// the exit status the guest recorded in XenStore.
 fn kept(case: Case) -> Case {
     Case { guest: Guest { keep_after_shutdown: true, ..case.guest }, ..case }
+}
+
+/// The case, with dom0 running `script` once the guest prints `trigger`.
+fn with_action(case: Case, trigger: &str, script: &str) -> Case {
+    let action = Some(Action { trigger: trigger.into(), script: script.into() });
+    Case { guest: Guest { action, ..case.guest }, ..case }
+}
+
+/// What dom0 runs for the shutdown cases (xl returns once the request is
+/// written; the guest's end is `xl create -F`'s to see).
+const XL_SHUTDOWN: &str = "timeout -k 5 20 xl shutdown \"$name\"; echo \"action: xl shutdown exited $?\"\n";
+const XL_REBOOT: &str = "timeout -k 5 20 xl reboot \"$name\"; echo \"action: xl reboot exited $?\"\n";
+/// dom0's side of the xenstore case: read what the guest wrote, then
+/// write the key the guest watches.
+const XENSTORE_DOM0: &str = "\
+dir=/local/domain/$domid/data/halvm
+value=$(timeout -k 5 10 xenstore-read \"$dir/test\") && echo \"dom0: data/halvm/test = $value\"
+timeout -k 5 10 xenstore-write \"$dir/poke\" world && echo \"dom0: wrote data/halvm/poke\"
+";
+
+/// dom0's side of the halvm-xen StoreTalk program: read its greeting,
+/// write the key it watches, then change the counter while the guest's
+/// transaction holds a snapshot of it (the guest says so in data/halvm/phase).
+const STORE_TALK_DOM0: &str = "\
+dir=/local/domain/$domid/data/halvm
+value=$(timeout -k 5 10 xenstore-read \"$dir/greeting\") && echo \"dom0: greeting = $value\"
+timeout -k 5 10 xenstore-write \"$dir/poke\" hello-haskell && echo \"dom0: wrote data/halvm/poke\"
+i=0
+while [ \"$(timeout -k 5 10 xenstore-read \"$dir/phase\" 2>/dev/null)\" != in-transaction ] && [ $i -lt 200 ]; do
+    sleep 0.1; i=$((i + 1))
+done
+timeout -k 5 10 xenstore-write \"$dir/counter\" 100 && echo \"dom0: wrote counter 100\"
+";
+
+/// The vchan dom0 serves for the vchan-client case (dom0's own XenStore
+/// area; libxenvchan gives the guest read access to its keys).
+const VCHAN_DOM0_PATH: &str = "/local/domain/0/data/vchan-halvm";
+
+/// dom0's side of a vchan case: Xen's vchan-socket-proxy in `mode` on the
+/// vchan at `path` with the guest, its stdin 1 MiB of random bytes (kept
+/// open through a FIFO: the proxy stops at its input's end) and its
+/// stdout what the guest echoed; it ends when the guest closes, which it
+/// does after all its bytes were read.
+fn vchan_dom0(mode: &str, path: &str) -> String {
+    format!("\
+head -c 1048576 /dev/urandom > /tmp/vchan-in
+rm -f /tmp/vchan-fifo /tmp/vchan-out; mkfifo /tmp/vchan-fifo
+timeout -k 5 60 vchan-socket-proxy -m {mode} \"$domid\" \"{path}\" - < /tmp/vchan-fifo > /tmp/vchan-out &
+proxy=$!
+exec 3> /tmp/vchan-fifo
+cat /tmp/vchan-in >&3
+wait $proxy; echo \"action: vchan-socket-proxy exited $?\"
+exec 3>&-
+size=$(wc -c < /tmp/vchan-out)
+if cmp -s /tmp/vchan-in /tmp/vchan-out; then echo \"dom0: vchan echo of $size bytes matches\"; \
+else echo \"dom0: vchan echo differs ($size bytes back)\"; fi
+")
+}
+
+/// The case with another time limit.
+fn with_time(case: Case, timeout_s: u64) -> Case {
+    Case { guest: Guest { timeout_s, ..case.guest }, ..case }
 }
 
 /// The Haskell programs of tests/haskell, with the arguments and extra
@@ -142,7 +235,7 @@ pub const HASKELL: &[(&str, &[&str], &[&str])] = &[
 /// Every case, in the order dom0 runs them: `freestanding` holds rts-xen's
 /// test images (build/images/freestanding), `haskell` the Haskell images
 /// and their Linux builds (build/images/haskell).
-pub fn all(freestanding_dir: &Path, haskell: &Path) -> Vec<Case> {
+pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<Case> {
     let f = freestanding_dir;
     let mut cases = vec![
         // Kept: the exit status recorded in XenStore is checked too (a
@@ -194,6 +287,47 @@ pub fn all(freestanding_dir: &Path, haskell: &Path) -> Vec<Case> {
         }),
         freestanding(f, "fault-ud", "fault", "ud", 32, |out| fault(out, "vector 6 (#UD invalid opcode)")),
         freestanding(f, "libc_smoke", "libc_smoke", "", 32, libc_smoke),
+        // Shutdown requests of the toolstack, as `xl shutdown` and `xl
+        // reboot` make them: honoured, and ignored until the grace period
+        // ends the guest (kept: its recorded status is checked too).
+        with_action(freestanding(f, "shutdown-poweroff", "shutdown", "honour", 32, shutdown_poweroff),
+                    "shutdown: waiting", XL_SHUTDOWN),
+        with_action(freestanding(f, "shutdown-reboot", "shutdown", "honour", 32, shutdown_reboot),
+                    "shutdown: waiting", XL_REBOOT),
+        kept(with_action(freestanding(f, "shutdown-ignored", "shutdown", "ignore", 32, shutdown_ignored),
+                         "shutdown: waiting", XL_SHUTDOWN)),
+        // The XenStore API against dom0's own tools.
+        with_action(freestanding(f, "xenstore", "xenstore", "", 32, xenstore), "xenstore: waiting for data/halvm/poke",
+                    XENSTORE_DOM0),
+        // Event channels and grant tables of halvm/xen.h, the domain its own peer.
+        freestanding(f, "evtchn", "evtchn", "", 32, evtchn),
+        // vchan against Xen's own vchan-socket-proxy in dom0: 1 MiB sent
+        // through the guest's echo and compared, the guest as server
+        // (dom0 maps its grants) and as client (it maps dom0's).
+        with_time(with_action(freestanding(f, "vchan-server", "vchan", "server 0 data/vchan 1048576", 32, vchan_echo),
+                              "vchan: serving", &vchan_dom0("client", "/local/domain/$domid/data/vchan")), 90),
+        with_time(with_action(freestanding(f, "vchan-client", "vchan", &format!("client 0 {VCHAN_DOM0_PATH} 1048576"), 32,
+                                           vchan_echo),
+                              "vchan: connecting", &vchan_dom0("server", VCHAN_DOM0_PATH)), 90),
+        // The halvm-xen library (tests/haskell-xen): identity, XenStore
+        // against dom0's tools, a shutdown handler that reboots instead.
+        kept(haskell_asserted(haskell_xen, "haskell-domain-info", "DomainInfo", "", haskell_domain_info)),
+        with_action(haskell_asserted(haskell_xen, "haskell-xenstore", "StoreTalk", "", haskell_store_talk),
+                    "waiting for dom0 to write data/halvm/poke", STORE_TALK_DOM0),
+        with_action(haskell_asserted(haskell_xen, "haskell-shutdown-handler", "ShutdownHandler", "",
+                                     haskell_shutdown_handler),
+                    "serving until asked to stop", XL_SHUTDOWN),
+        // The same requests reaching a Haskell program (tests/haskell/Signals.hs):
+        // UserInterrupt in the main thread, a SIGTERM handler, or nothing.
+        kept(with_action(haskell_asserted(haskell, "haskell-shutdown-finally", "Signals", "await-shutdown",
+                                          haskell_shutdown_finally),
+                         "waiting for shutdown", XL_SHUTDOWN)),
+        with_action(haskell_asserted(haskell, "haskell-reboot-sigterm", "Signals", "sigterm-handler",
+                                     haskell_reboot_sigterm),
+                    "waiting for shutdown", XL_REBOOT),
+        kept(with_action(haskell_asserted(haskell, "haskell-shutdown-ignored", "Signals", "ignore-shutdown",
+                                          haskell_shutdown_ignored),
+                         "ignoring shutdown", XL_SHUTDOWN)),
     ];
     for (name, args, lines) in HASKELL {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -205,6 +339,7 @@ pub fn all(freestanding_dir: &Path, haskell: &Path) -> Vec<Case> {
                 memory_mib: 128,
                 timeout_s: 60,
                 input: None,
+                action: None,
                 keep_after_shutdown: false,
                 stall_store: false,
             },
@@ -212,6 +347,129 @@ pub fn all(freestanding_dir: &Path, haskell: &Path) -> Vec<Case> {
         });
     }
     cases
+}
+
+/// A Haskell image checked by assertions (not compared with Linux: the
+/// request it reacts to exists only under a toolstack).
+fn haskell_asserted(haskell: &Path, name: &str, program: &str, cmdline: &str,
+                    check: fn(&Ended) -> Result<(), String>) -> Case {
+    let guest = Guest { name: name.into(), image: haskell.join(format!("{program}.xen")), cmdline: cmdline.into(),
+                        memory_mib: 128, timeout_s: 60, input: None, action: None, keep_after_shutdown: false,
+                        stall_store: false };
+    Case { guest, check: Check::Assert(check) }
+}
+
+/// DomainInfo prints the id and name the toolstack gave the guest.
+fn haskell_domain_info(out: &Ended) -> Result<(), String> {
+    out.line("platform: XenGuest")?;
+    let id: u32 = out.value("domain id: ")?;
+    if id == 0 {
+        return Err("an ordinary guest reports domain id 0".into());
+    }
+    out.line("domain name: haskell-domain-info")?;
+    out.exit(0)
+}
+
+/// StoreTalk against dom0's tools: values, listing, permissions, errors,
+/// a watch that dom0 fires while another thread runs, a transaction that
+/// conflicts with dom0's write and is retried to the right result.
+fn haskell_store_talk(out: &Ended) -> Result<(), String> {
+    for line in ["read back: hello from Haskell", "listing: [\"a\",\"b\"]", "owner is this domain: True",
+                 "permissions: [NoAccess,ReadOnly]", "missing key: no such key (ENOENT)", "after remove: Nothing",
+                 "dom0 wrote: hello-haskell", "other threads ran meanwhile: True",
+                 "transaction retried: True, counter now 101", "counter in the store: 101"] {
+        out.line(line)?;
+    }
+    out.xl_line("dom0: greeting = hello from Haskell")?;
+    out.xl_line("dom0: wrote counter 100")?;
+    out.exit(0)
+}
+
+/// `xl shutdown` runs the halvm-xen handler, which reboots instead.
+fn haskell_shutdown_handler(out: &Ended) -> Result<(), String> {
+    out.line("request before: Nothing")?;
+    out.xl_line("action: xl shutdown exited 0")?;
+    out.line("handler: asked to Poweroff; rebooting instead")?;
+    out.exit_on_request(0, REBOOT)
+}
+
+/// `xl shutdown` of a program in threadDelay: UserInterrupt in the main
+/// thread runs its `finally` handler, the program exits with its own
+/// status 7, and the domain still powers off as asked.
+fn haskell_shutdown_finally(out: &Ended) -> Result<(), String> {
+    out.line("waiting for shutdown")?;
+    out.xl_line("action: xl shutdown exited 0")?;
+    out.line("finally handler ran")?;
+    out.line("interrupted: exiting with status 7")?;
+    out.exit_on_request(7, POWEROFF)
+}
+
+/// `xl reboot` of a program with a SIGTERM handler: the handler runs
+/// (not UserInterrupt), the program exits 0, and xl sees a reboot.
+fn haskell_reboot_sigterm(out: &Ended) -> Result<(), String> {
+    out.line("waiting for shutdown")?;
+    out.xl_line("action: xl reboot exited 0")?;
+    out.line("SIGTERM handler ran")?;
+    out.exit_on_request(0, REBOOT)
+}
+
+/// A program ignoring SIGINT has no handler for the request: the grace
+/// period ends it.
+fn haskell_shutdown_ignored(out: &Ended) -> Result<(), String> {
+    out.line("ignoring shutdown")?;
+    out.xl_line("action: xl shutdown exited 0")?;
+    out.line(&format!("halvm: shutdown request (poweroff) not honoured within {GRACE_PERIOD_S} s; stopping"))?;
+    out.exit_on_request(status::SHUTDOWN_TIMEOUT, POWEROFF)
+}
+
+/// `xl shutdown` reaches the guest halted waiting for it: it takes the
+/// request once, exits with 0, and xl sees a poweroff.
+fn shutdown_poweroff(out: &Ended) -> Result<(), String> {
+    out.line("shutdown: waiting")?;
+    out.line("shutdown: request poweroff after ")?;
+    out.xl_line("action: xl shutdown exited 0")?;
+    out.exit_on_request(0, POWEROFF)
+}
+
+/// `xl reboot`: the guest exits with 0 and the domain ends with reason
+/// reboot (which the configuration's on_reboot = "destroy" then destroys).
+fn shutdown_reboot(out: &Ended) -> Result<(), String> {
+    out.line("shutdown: request reboot after ")?;
+    out.xl_line("action: xl reboot exited 0")?;
+    out.exit_on_request(0, REBOOT)
+}
+
+/// A guest that computes on and never looks at the request is ended by
+/// the grace period: the line, status 125 on the console and in XenStore,
+/// and still the poweroff the toolstack asked for.
+fn shutdown_ignored(out: &Ended) -> Result<(), String> {
+    out.line("shutdown: waiting")?;
+    out.xl_line("action: xl shutdown exited 0")?;
+    out.line(&format!("halvm: shutdown request (poweroff) not honoured within {GRACE_PERIOD_S} s; stopping"))?;
+    if out.line("shutdown: request").is_ok() {
+        return Err("the ignoring guest took the request".into());
+    }
+    out.exit_on_request(status::SHUTDOWN_TIMEOUT, POWEROFF)
+}
+
+/// halvm/xen.h against dom0's xenstore-read and xenstore-write.
+fn xenstore(out: &Ended) -> Result<(), String> {
+    let domid: u32 = out.value("xenstore: domid ")?;
+    if domid == 0 {
+        return Err("an ordinary guest reports domain id 0".into());
+    }
+    for line in ["xenstore: name xenstore", "xenstore: read back hello", "xenstore: a missing key gives -2",
+                 "xenstore: data/halvm lists test (5 bytes)", "xenstore: transaction ",
+                 "xenstore: data/halvm/poke = world (after "] {
+        out.line(line)?;
+    }
+    let perms = out.line("xenstore: permissions ")?;
+    if !perms.ends_with(&format!("permissions n{domid}")) {
+        return Err(format!("the guest's own key should be its own with no other access: {perms:?}"));
+    }
+    out.xl_line("dom0: data/halvm/test = hello")?;
+    out.xl_line("dom0: wrote data/halvm/poke")?;
+    out.exit(0)
 }
 
 fn hello_and_exit_0(out: &Ended) -> Result<(), String> {
@@ -362,6 +620,23 @@ fn libc_smoke(out: &Ended) -> Result<(), String> {
     out.exit(3)
 }
 
+/// tests/freestanding/evtchn.c's checks all passed.
+fn evtchn(out: &Ended) -> Result<(), String> {
+    for line in ["evtchn: platform ports refused", "evtchn: events crossed both ways", "evtchn: VIRQ_DEBUG bound to port",
+                 "gnttab: grant, map, end checks passed", "evtchn: all checks passed"] {
+        out.line(line)?;
+    }
+    out.exit(0)
+}
+
+/// A vchan case: the guest echoed the 1 MiB and dom0 got it back intact.
+fn vchan_echo(out: &Ended) -> Result<(), String> {
+    out.line("vchan: connected")?;
+    out.line("vchan: echoed 1048576 bytes")?;
+    out.xl_line("dom0: vchan echo of 1048576 bytes matches")?;
+    out.exit(0)
+}
+
 /// What the Linux build prints on a terminal and its exit status (as
 /// tests/ghc runs it: under script(1), so stdout is line-buffered as on the
 /// guest's console).
@@ -404,7 +679,7 @@ mod tests {
 
     fn check(console: &[&str], reason: Option<u8>, f: impl Fn(&Ended) -> Result<(), String>) -> Result<(), String> {
         let (console, reason) = ended(console, reason);
-        f(&Ended { console: &console, reason, exit_status_key: None, host_window: (0, 0) })
+        f(&Ended { console: &console, xl_log: &[], reason, exit_status_key: None, host_window: (0, 0) })
     }
 
     #[test]
@@ -423,9 +698,31 @@ mod tests {
     }
 
     #[test]
+    fn a_haskell_program_interrupted_by_shutdown_must_run_finally_and_exit_with_its_status() {
+        let lines = |finally: bool, status: u8| -> Vec<String> {
+            let mut l = vec!["waiting for shutdown".to_string()];
+            if finally {
+                l.push("finally handler ran".into());
+            }
+            l.push("interrupted: exiting with status 7".into());
+            l.push(format!("halvm: exit status {status}"));
+            l
+        };
+        let xl_log = ["action: xl shutdown exited 0".to_string()];
+        let run = |console: &[String], reason| {
+            haskell_shutdown_finally(&Ended { console, xl_log: &xl_log, reason: Some(reason),
+                                              exit_status_key: Some("7"), host_window: (0, 0) })
+        };
+        assert_eq!(run(&lines(true, 7), POWEROFF), Ok(()));
+        assert!(run(&lines(false, 7), POWEROFF).unwrap_err().contains("finally handler ran"));
+        assert!(run(&lines(true, 7), CRASH).is_err(), "the domain must power off as asked");
+        assert!(run(&lines(true, 130), POWEROFF).is_err(), "the program's own status must be the one recorded");
+    }
+
+    #[test]
     fn a_recorded_exit_status_must_match() {
         let console = vec!["halvm: exit status 42".to_string()];
-        let out = |key| Ended { console: &console, reason: Some(3), exit_status_key: key, host_window: (0, 0) };
+        let out = |key| Ended { console: &console, xl_log: &[], reason: Some(3), exit_status_key: key, host_window: (0, 0) };
         assert_eq!(out(Some("42")).exit(42), Ok(()));
         let err = out(Some("0")).exit(42).unwrap_err();
         assert!(err.contains("holds \"0\", expected 42"), "{err}");
@@ -435,7 +732,7 @@ mod tests {
 
     #[test]
     fn the_exit_status_cases_are_kept_for_their_key() {
-        let cases = all(Path::new("/f"), Path::new("/h"));
+        let cases = all(Path::new("/f"), Path::new("/h"), Path::new("/x"));
         let kept: Vec<&str> =
             cases.iter().filter(|c| c.guest.keep_after_shutdown).map(|c| c.guest.name.as_str()).collect();
         for name in ["basic-exit-0", "basic-exit-1", "basic-args-exit-42"] {
@@ -444,9 +741,23 @@ mod tests {
     }
 
     #[test]
+    fn an_ignored_request_must_end_by_the_grace_period_with_the_requested_reason() {
+        let console = ["shutdown: waiting", "halvm: shutdown request (poweroff) not honoured within 5 s; stopping",
+                       "halvm: exit status 125"].map(String::from);
+        let xl_log = ["action: xl shutdown exited 0".to_string()];
+        let out = |reason, key| Ended { console: &console, xl_log: &xl_log, reason: Some(reason),
+                                        exit_status_key: key, host_window: (0, 0) };
+        assert_eq!(shutdown_ignored(&out(POWEROFF, Some("125"))), Ok(()));
+        assert!(shutdown_ignored(&out(CRASH, Some("125"))).unwrap_err().contains("reason code Some(3)"));
+        assert!(shutdown_ignored(&out(POWEROFF, Some("0"))).unwrap_err().contains("holds \"0\""));
+        let no_action = Ended { xl_log: &[], ..out(POWEROFF, None) };
+        assert!(shutdown_ignored(&no_action).unwrap_err().contains("xl's log"));
+    }
+
+    #[test]
     fn program_lines_stop_at_the_exit_line() {
         let (console, reason) = ended(&["a", "b", "halvm: exit status 0", "late"], Some(0));
-        let out = Ended { console: &console, reason, exit_status_key: None, host_window: (0, 0) };
+        let out = Ended { console: &console, xl_log: &[], reason, exit_status_key: None, host_window: (0, 0) };
         assert_eq!(out.program_lines(), ["a", "b"]);
     }
 
@@ -460,7 +771,7 @@ mod tests {
         };
         let run = |kib: u64| {
             let console = lines(kib);
-            memory(&Ended { console: &console, reason: Some(0), exit_status_key: None, host_window: (0, 0) }, 96)
+            memory(&Ended { console: &console, xl_log: &[], reason: Some(0), exit_status_key: None, host_window: (0, 0) }, 96)
         };
         assert_eq!(run(94 * 1024), Ok(()));
         assert!(run(91 * 1024).unwrap_err().contains("expected"), "too little");
@@ -483,8 +794,19 @@ mod tests {
     }
 
     #[test]
+    fn every_halvm_xen_program_is_a_case() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/haskell-xen");
+        let cases = all(Path::new("/f"), Path::new("/h"), Path::new("/x"));
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let image = Path::new("/x").join(path.with_extension("xen").file_name().unwrap());
+            assert!(cases.iter().any(|c| c.guest.image == image), "{} has no domU case", path.display());
+        }
+    }
+
+    #[test]
     fn case_names_are_unique_domain_names() {
-        let cases = all(Path::new("/f"), Path::new("/h"));
+        let cases = all(Path::new("/f"), Path::new("/h"), Path::new("/x"));
         let guests: Vec<Guest> = cases.into_iter().map(|c| c.guest).collect();
         super::super::plan::plan_text(&guests).unwrap();
     }

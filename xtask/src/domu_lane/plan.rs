@@ -2,10 +2,12 @@
 //! and the plan tests/domu/init follows (its header describes the format).
 //!
 //! ```text
-//! tests/plan                watchdog SECONDS / case NAME TIMEOUT [input] [keep] [stall-store]
+//! tests/plan                watchdog SECONDS / case NAME TIMEOUT [input] [action] [keep] [stall-store]
 //! tests/NAME.cfg            halvm-run --xl-config's configuration for the case
-//! tests/NAME.trigger        for a case with console input: what to wait for,
-//! tests/NAME.input          and what to type then
+//! tests/NAME.trigger        for a case with console input or a dom0 action:
+//!                           what to wait for on the guest's console,
+//! tests/NAME.input          and what to type then,
+//! tests/NAME.action         or the shell commands dom0 runs then
 //! tests/files/IMAGE         each image once
 //! tests/images/NAME.xen     -> ../files/IMAGE (xl names the domain after it)
 //! ```
@@ -30,6 +32,8 @@ pub struct Guest {
     pub timeout_s: u64,
     /// Console input to type once the guest's console shows a trigger.
     pub input: Option<Input>,
+    /// Commands dom0 runs once the guest's console shows a trigger.
+    pub action: Option<Action>,
     /// Keep the domain after it shuts down (xl's `on_poweroff` and
     /// `on_crash` = "preserve": with "destroy" its XenStore directory goes
     /// with it), so that dom0 can read the exit status the guest recorded
@@ -45,6 +49,16 @@ pub struct Guest {
 pub struct Input {
     pub trigger: String,
     pub text: String,
+}
+
+/// Shell commands (busybox sh) dom0 runs while the guest runs, once its
+/// console shows `trigger`, with `$name` and `$domid` set to the guest's;
+/// their output goes into the case's xl log. Each command must bound its
+/// own time (`timeout`): /init waits for the action to end.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub trigger: String,
+    pub script: String,
 }
 
 /// Time for dom0 to start its tools, on top of the cases' own limits.
@@ -94,13 +108,17 @@ pub fn plan_text(guests: &[Guest]) -> Result<String> {
             bail!("two cases are called {}", guest.name);
         }
         let input = if guest.input.is_some() { " input" } else { "" };
+        let action = if guest.action.is_some() { " action" } else { "" };
+        if guest.input.is_some() && guest.action.is_some() {
+            bail!("case {}: console input and a dom0 action cannot share the trigger", guest.name);
+        }
         let keep = if guest.keep_after_shutdown { " keep" } else { "" };
         let stall = if guest.stall_store { " stall-store" } else { "" };
         if guest.stall_store && (guest.input.is_none() || guest.keep_after_shutdown) {
             bail!("case {}: stalling the store needs console input to time it, and cannot keep the guest \
                    (its key is written late)", guest.name);
         }
-        text.push_str(&format!("case {} {}{input}{keep}{stall}\n", guest.name, guest.timeout_s));
+        text.push_str(&format!("case {} {}{input}{action}{keep}{stall}\n", guest.name, guest.timeout_s));
     }
     Ok(text)
 }
@@ -127,13 +145,20 @@ pub fn run_tree(guests: &[Guest]) -> Result<Tree> {
         }
         tree.insert(format!("tests/{}.cfg", guest.name), Node::File { mode: 0o644, data: guest.xl_config().into_bytes() });
         tree.insert(format!("tests/images/{}.xen", guest.name), Node::Symlink(format!("../files/{file}")));
+        let file = |data: &str| Node::File { mode: 0o644, data: data.as_bytes().to_vec() };
         if let Some(input) = &guest.input {
             if input.trigger.is_empty() || input.trigger.contains('\n') {
                 bail!("case {}: the input's trigger must be one non-empty line", guest.name);
             }
-            let file = |data: &str| Node::File { mode: 0o644, data: data.as_bytes().to_vec() };
             tree.insert(format!("tests/{}.trigger", guest.name), file(&input.trigger));
             tree.insert(format!("tests/{}.input", guest.name), file(&input.text));
+        }
+        if let Some(action) = &guest.action {
+            if action.trigger.is_empty() || action.trigger.contains('\n') {
+                bail!("case {}: the action's trigger must be one non-empty line", guest.name);
+            }
+            tree.insert(format!("tests/{}.trigger", guest.name), file(&action.trigger));
+            tree.insert(format!("tests/{}.action", guest.name), file(&action.script));
         }
     }
     for (file, path) in files {
@@ -149,7 +174,7 @@ mod tests {
 
     fn guest(name: &str, image: &Path) -> Guest {
         Guest { name: name.into(), image: image.into(), cmdline: "42 'two words'".into(), memory_mib: 48, timeout_s: 30,
-                input: None, keep_after_shutdown: false, stall_store: false }
+                input: None, action: None, keep_after_shutdown: false, stall_store: false }
     }
 
     #[test]
@@ -234,6 +259,22 @@ mod tests {
         assert_eq!(tree["tests/echo-input.input"], Node::File { mode: 0o644, data: b"typed line\r".to_vec() });
         echo.input = Some(Input { trigger: "two\nlines".into(), text: "x".into() });
         assert!(run_tree(&[echo]).unwrap_err().to_string().contains("one non-empty line"));
+    }
+
+    #[test]
+    fn a_dom0_action_gets_its_trigger_and_script_and_excludes_input() {
+        let tmp = tempfile::tempdir().unwrap();
+        let image = tmp.path().join("shutdown");
+        std::fs::write(&image, b"ELF").unwrap();
+        let mut guest = guest("shutdown-honour", &image);
+        guest.action = Some(Action { trigger: "shutdown: waiting".into(), script: "xl shutdown \"$name\"\n".into() });
+        let tree = run_tree(&[guest.clone()]).unwrap();
+        assert_eq!(tree["tests/shutdown-honour.trigger"], Node::File { mode: 0o644, data: b"shutdown: waiting".to_vec() });
+        assert_eq!(tree["tests/shutdown-honour.action"],
+                   Node::File { mode: 0o644, data: b"xl shutdown \"$name\"\n".to_vec() });
+        assert_eq!(plan_text(&[guest.clone()]).unwrap().lines().nth(1), Some("case shutdown-honour 30 action"));
+        guest.input = Some(Input { trigger: "x".into(), text: "y".into() });
+        assert!(plan_text(&[guest]).unwrap_err().to_string().contains("cannot share the trigger"));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::{Parser, ValueEnum};
 use halvm_bootkit::{self as bootkit, Accel, Boot, End, Machine, Outcome};
 use halvm_tools::image;
-use halvm_tools::run::{user_cache, xl_config, HideFirmware, KvmMemory, COULD_NOT_BOOT, TIMED_OUT};
+use halvm_tools::run::{user_cache, xl_config_with_files, HideFirmware, KvmMemory, COULD_NOT_BOOT, TIMED_OUT};
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +33,11 @@ struct Cli {
     /// Print an xl configuration for booting the image on a real Xen host, instead of booting it
     #[arg(long)]
     xl_config: bool,
+    /// Give the guest a file tree: the directory DIR packed into a tar archive (or the
+    /// archive TAR, checked), passed as a boot module (QEMU -initrd; under --xen the
+    /// module after the image; with --xl-config a ramdisk= line)
+    #[arg(long, value_name = "DIR|TAR")]
+    files: Option<PathBuf>,
     /// The image (what halvm-ghc -o wrote)
     image: PathBuf,
     /// The guest's arguments, its argv[1..] (`+RTS ... -RTS` works); everything after IMAGE is
@@ -100,6 +105,17 @@ fn main() -> ExitCode {
     ExitCode::from(status as u8)
 }
 
+/// The boot module for --files: a directory packed (or an archive
+/// checked) into halvm's cache, named by content, so it stays valid for an
+/// xl configuration and repeated runs share one file.
+fn files_module(source: &Path) -> Result<PathBuf, Failure> {
+    let bytes = halvm_tools::files::archive_of(source).map_err(|e| could_not_boot(format!("--files {e}")))?;
+    let cache = user_cache().join("files");
+    let path = halvm_tools::files::store_by_content(&cache, "files", "tar", &bytes)
+        .map_err(|e| could_not_boot(format!("writing the file archive into {}: {e}", cache.display())))?;
+    std::fs::canonicalize(&path).map_err(|e| could_not_boot(format!("{}: {e}", path.display())))
+}
+
 struct Failure {
     status: i32,
     message: String,
@@ -125,10 +141,11 @@ fn run(cli: &Cli) -> Result<i32, Failure> {
     }
     // rts-xen splits its command line like a shell: quote each argument.
     let cmdline = halvm_bootkit::quote_args(&cli.args);
+    let files = cli.files.as_deref().map(files_module).transpose()?;
     if cli.xl_config {
         let kernel = std::fs::canonicalize(&cli.image)
             .map_err(|e| could_not_boot(format!("{}: {e}", cli.image.display())))?;
-        print!("{}", xl_config(&kernel, u64::from(cli.mem), &cmdline));
+        print!("{}", xl_config_with_files(&kernel, u64::from(cli.mem), &cmdline, files.as_deref()));
         return Ok(0);
     }
     let qemu = bootkit::qemu_binary().map_err(|_| could_not_boot(format!(
@@ -146,6 +163,10 @@ fn run(cli: &Cli) -> Result<i32, Failure> {
         .timeout(timeout)
         .echo_console(HideFirmware::new(std::io::stdout()))
         .forward_stdin();
+    let boot = match &files {
+        Some(tar) => boot.boot_module(tar),
+        None => boot,
+    };
     let outcome = boot.run().map_err(|e| could_not_boot(format!("QEMU could not be started: {e}")))?;
     status_of(&outcome, cli.timeout)
 }

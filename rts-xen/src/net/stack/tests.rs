@@ -1,0 +1,394 @@
+//! The socket layer against itself: a "guest" and a "host" stack joined by
+//! an in-memory Ethernet wire, on a simulated clock.
+
+use super::*;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use smoltcp::phy::{DeviceCapabilities, Medium};
+
+type Queue = Rc<RefCell<VecDeque<Vec<u8>>>>;
+
+/// One end of the wire: sends into `out`, receives from `inp`.
+struct End {
+    inp: Queue,
+    out: Queue,
+}
+
+struct Rx(Vec<u8>);
+struct Tx(Queue);
+
+impl smoltcp::phy::RxToken for Rx {
+    fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
+        f(&self.0)
+    }
+}
+
+impl smoltcp::phy::TxToken for Tx {
+    fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
+        let mut buf = vec![0; len];
+        let r = f(&mut buf);
+        self.0.borrow_mut().push_back(buf);
+        r
+    }
+}
+
+impl Device for End {
+    type RxToken<'a> = Rx;
+    type TxToken<'a> = Tx;
+    fn receive(&mut self, _: Instant) -> Option<(Rx, Tx)> {
+        let p = self.inp.borrow_mut().pop_front()?;
+        Some((Rx(p), Tx(self.out.clone())))
+    }
+    fn transmit(&mut self, _: Instant) -> Option<Tx> {
+        Some(Tx(self.out.clone()))
+    }
+    fn capabilities(&self) -> DeviceCapabilities {
+        let mut c = DeviceCapabilities::default();
+        c.medium = Medium::Ethernet;
+        c.max_transmission_unit = 1514;
+        c
+    }
+}
+
+thread_local! {
+    /// Page runs from the host allocator, counted per test thread so that
+    /// leaks show.
+    static PAGES_OUT: AtomicUsize = const { AtomicUsize::new(0) };
+}
+
+fn host_alloc(bytes: usize) -> Option<*mut u8> {
+    let layout = std::alloc::Layout::from_size_align(bytes.next_multiple_of(4096), 4096).ok()?;
+    PAGES_OUT.with(|p| p.fetch_add(1, Ordering::SeqCst));
+    Some(unsafe { std::alloc::alloc_zeroed(layout) })
+}
+
+fn host_free(p: *mut u8, bytes: usize) {
+    PAGES_OUT.with(|p| p.fetch_sub(1, Ordering::SeqCst));
+    let layout = std::alloc::Layout::from_size_align(bytes.next_multiple_of(4096), 4096).unwrap();
+    unsafe { std::alloc::dealloc(p, layout) };
+}
+
+const MEM: Memory = Memory { alloc: host_alloc, free: host_free };
+
+thread_local! {
+    static LOG: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+fn log(args: fmt::Arguments) {
+    LOG.with(|l| l.borrow_mut().push(args.to_string()));
+}
+
+fn storage() -> &'static mut [SocketStorage<'static>] {
+    (0..MAX_SOCKETS).map(|_| SocketStorage::EMPTY).collect::<Vec<_>>().leak()
+}
+
+const GUEST: u32 = 0x0a00_020f; // 10.0.2.15
+const HOST: u32 = 0x0a00_0202; // 10.0.2.2
+
+fn fixed(address: [u8; 4]) -> config::Config {
+    config::Config { mode: Mode::Static, fixed: Static { address, prefix: 24, gateway: None, dns: None } }
+}
+
+struct Net {
+    guest: Stack<End>,
+    host: Stack<End>,
+    now: Instant,
+}
+
+impl Net {
+    fn new() -> Net {
+        let (a, b): (Queue, Queue) = Default::default();
+        let now = Instant::from_millis(1000);
+        let guest = Stack::new(End { inp: a.clone(), out: b.clone() }, [0x52, 0x54, 0, 0x12, 0x34, 0x56],
+                               fixed([10, 0, 2, 15]), storage(), MEM, log, 1, now);
+        let host = Stack::new(End { inp: b, out: a }, [0x52, 0x55, 10, 0, 2, 2], fixed([10, 0, 2, 2]),
+                              storage(), MEM, log, 2, now);
+        Net { guest, host, now }
+    }
+
+    /// Lets packets and timers run for `ms` simulated milliseconds.
+    fn run(&mut self, ms: u64) {
+        for _ in 0..ms {
+            self.now += Duration::from_millis(1);
+            self.guest.poll(self.now);
+            self.host.poll(self.now);
+        }
+    }
+
+    /// Connects from the host to the guest's `port`; the host's handle.
+    fn connect(&mut self, port: u16) -> i32 {
+        let c = self.host.socket(Kind::Tcp).unwrap();
+        assert_eq!(self.host.connect(c, Endpoint::new(GUEST, port), self.now), Err(EINPROGRESS));
+        c
+    }
+}
+
+fn recv_all(s: &mut Stack<End>, h: i32, now: Instant) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok((n, _, _)) = s.recv(h, &mut buf, false, now) {
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    out
+}
+
+#[test]
+fn tcp_connect_accept_echo_and_orderly_close() {
+    let mut net = Net::new();
+    let l = net.guest.socket(Kind::Tcp).unwrap();
+    net.guest.bind(l, Endpoint::new(0, 7)).unwrap();
+    net.guest.listen(l, 4).unwrap();
+    assert_eq!(net.guest.accept(l, ), Err(EAGAIN));
+    assert_eq!(net.guest.ready(l, net.now), Ok(0));
+
+    let c = net.connect(7);
+    assert_eq!(net.host.ready(c, net.now), Ok(0), "still connecting");
+    assert_eq!(net.host.connect(c, Endpoint::new(GUEST, 7), net.now), Err(EALREADY));
+    net.run(20);
+    assert_eq!(net.host.ready(c, net.now).unwrap() & (WRITABLE | ERROR), WRITABLE);
+    assert_eq!(net.host.take_error(c, net.now), Ok(0));
+    assert_eq!(net.host.connect(c, Endpoint::new(GUEST, 7), net.now), Err(EISCONN));
+    assert_eq!(net.guest.ready(l, net.now), Ok(READABLE));
+
+    let (a, peer) = net.guest.accept(l).unwrap();
+    let client_local = net.host.local(c).unwrap();
+    assert_eq!(peer, Endpoint::new(HOST, client_local.port));
+    assert!(client_local.port >= EPHEMERAL_FIRST);
+    assert_eq!(net.guest.local(a), Ok(Endpoint::new(GUEST, 7)));
+    assert_eq!(net.guest.peer(a, net.now), Ok(peer));
+    assert_eq!(net.host.peer(c, net.now), Ok(Endpoint::new(GUEST, 7)));
+
+    let mut buf = [0u8; 64];
+    assert_eq!(net.guest.recv(a, &mut buf, false, net.now), Err(EAGAIN));
+    assert_eq!(net.host.send(c, b"hello, echo", None, net.now), Ok(11));
+    net.run(5);
+    assert_eq!(net.guest.ready(a, net.now).unwrap() & READABLE, READABLE);
+    assert_eq!(net.guest.pending(a), Ok(11));
+    assert_eq!(net.guest.recv(a, &mut buf[..5], true, net.now), Ok((5, 5, None)), "peek");
+    assert_eq!(net.guest.recv(a, &mut buf, false, net.now), Ok((11, 11, None)));
+    assert_eq!(&buf[..11], b"hello, echo");
+    assert_eq!(net.guest.send(a, &buf[..11], None, net.now), Ok(11));
+    net.run(5);
+    assert_eq!(recv_all(&mut net.host, c, net.now), b"hello, echo");
+
+    // the client closes: the server reads EOF, then closes too
+    net.host.close(c, net.now).unwrap();
+    net.run(20);
+    assert_eq!(net.guest.ready(a, net.now).unwrap() & READABLE, READABLE);
+    assert_eq!(net.guest.recv(a, &mut buf, false, net.now), Ok((0, 0, None)));
+    assert_eq!(net.guest.send(a, b"late", None, net.now), Ok(4), "half-closed: the server may still send");
+    net.guest.close(a, net.now).unwrap();
+    net.guest.close(l, net.now).unwrap();
+    net.run(100);
+    assert_eq!(net.guest.usage(), (0, 0), "every smoltcp socket of the guest is gone: {:?}", net.guest.debug_states());
+}
+
+#[test]
+fn the_backlog_is_a_pool_of_listeners_refilled_by_accept() {
+    let mut net = Net::new();
+    let l = net.guest.socket(Kind::Tcp).unwrap();
+    net.guest.bind(l, Endpoint::new(GUEST, 80)).unwrap();
+    net.guest.listen(l, 3).unwrap();
+    let clients: Vec<i32> = (0..5).map(|_| net.connect(80)).collect();
+    net.run(50);
+    let errors: Vec<i32> = clients.iter().map(|&c| net.host.take_error(c, net.now).unwrap()).collect();
+    assert_eq!(errors.iter().filter(|&&e| e == 0).count(), 3, "{errors:?}");
+    assert_eq!(errors.iter().filter(|&&e| e == ECONNREFUSED).count(), 2, "{errors:?}");
+    let accepted: Vec<i32> = (0..3).map(|_| net.guest.accept(l).unwrap().0).collect();
+    assert_eq!(net.guest.accept(l), Err(EAGAIN));
+    // accepting put fresh listeners in the pool: new clients get in
+    let more: Vec<i32> = (0..3).map(|_| net.connect(80)).collect();
+    net.run(50);
+    for &c in &more {
+        assert_eq!(net.host.take_error(c, net.now), Ok(0));
+    }
+    for _ in 0..3 {
+        net.guest.accept(l).unwrap();
+    }
+    for &a in &accepted {
+        net.guest.close(a, net.now).unwrap();
+    }
+}
+
+#[test]
+fn refused_and_reset_connections_report_their_errors_once() {
+    let mut net = Net::new();
+    let c = net.connect(9);
+    net.run(20);
+    assert_eq!(net.host.ready(c, net.now).unwrap() & (ERROR | WRITABLE), ERROR | WRITABLE);
+    assert_eq!(net.host.take_error(c, net.now), Ok(ECONNREFUSED));
+    assert_eq!(net.host.take_error(c, net.now), Ok(0));
+    assert_eq!(net.host.send(c, b"x", None, net.now), Err(EPIPE));
+
+    // SO_LINGER 0 on the server: close() resets the client
+    let l = net.guest.socket(Kind::Tcp).unwrap();
+    net.guest.bind(l, Endpoint::new(0, 7)).unwrap();
+    net.guest.listen(l, 1).unwrap();
+    let c = net.connect(7);
+    net.run(20);
+    let (a, _) = net.guest.accept(l).unwrap();
+    net.guest.set_opt(a, Opt::AbortOnClose(true)).unwrap();
+    net.guest.close(a, net.now).unwrap();
+    net.run(20);
+    let mut buf = [0u8; 8];
+    assert_eq!(net.host.recv(c, &mut buf, false, net.now), Err(ECONNRESET));
+    assert_eq!(net.host.recv(c, &mut buf, false, net.now), Ok((0, 0, None)));
+    assert_eq!(net.host.send(c, b"x", None, net.now), Err(EPIPE));
+}
+
+#[test]
+fn binding_checks_ports_and_addresses() {
+    let mut net = Net::new();
+    let s = &mut net.guest;
+    let a = s.socket(Kind::Tcp).unwrap();
+    s.bind(a, Endpoint::new(0, 8080)).unwrap();
+    assert_eq!(s.bind(a, Endpoint::new(0, 8081)), Err(EINVAL), "bound twice");
+    let b = s.socket(Kind::Tcp).unwrap();
+    assert_eq!(s.bind(b, Endpoint::new(0, 8080)), Err(EADDRINUSE));
+    assert_eq!(s.bind(b, Endpoint::new(0x0102_0304, 8082)), Err(EADDRNOTAVAIL));
+    s.bind(b, Endpoint::new(GUEST, 0)).unwrap();
+    assert!(s.local(b).unwrap().port >= EPHEMERAL_FIRST);
+    // UDP has its own ports
+    let u = s.socket(Kind::Udp).unwrap();
+    s.bind(u, Endpoint::new(0, 8080)).unwrap();
+    // a listener without bind gets an ephemeral port
+    let c = s.socket(Kind::Tcp).unwrap();
+    s.listen(c, 1).unwrap();
+    assert!(s.local(c).unwrap().port >= EPHEMERAL_FIRST);
+    assert_eq!(s.listen(u, 1), Err(EOPNOTSUPP));
+    assert_eq!(s.accept(a), Err(EINVAL));
+    assert_eq!(s.send(a, b"x", None, net.now), Err(ENOTCONN));
+    assert_eq!(s.peer(a, net.now), Err(ENOTCONN));
+    for h in [-1, 256, i32::MAX, 200] {
+        assert_eq!(s.close(h, net.now), Err(EBADF));
+    }
+    s.close(a, net.now).unwrap();
+    assert_eq!(s.close(a, net.now), Err(EBADF));
+    // the port is free again
+    let d = s.socket(Kind::Tcp).unwrap();
+    s.bind(d, Endpoint::new(0, 8080)).unwrap();
+}
+
+#[test]
+fn udp_datagrams_keep_boundaries_and_report_truncation() {
+    let mut net = Net::new();
+    let g = net.guest.socket(Kind::Udp).unwrap();
+    net.guest.bind(g, Endpoint::new(0, 7)).unwrap();
+    let h = net.host.socket(Kind::Udp).unwrap();
+    assert_eq!(net.host.send(h, b"x", None, net.now), Err(EDESTADDRREQ));
+    assert_eq!(net.host.send(h, b"first datagram", Some(Endpoint::new(GUEST, 7)), net.now), Ok(14));
+    assert_eq!(net.host.send(h, b"second", Some(Endpoint::new(GUEST, 7)), net.now), Ok(6));
+    let big = vec![0u8; UDP_MAX_PAYLOAD + 1];
+    assert_eq!(net.host.send(h, &big, Some(Endpoint::new(GUEST, 7)), net.now), Err(EMSGSIZE));
+    net.run(10);
+    let from = Endpoint::new(HOST, net.host.local(h).unwrap().port);
+    let mut buf = [0u8; 5];
+    assert_eq!(net.guest.ready(g, net.now), Ok(READABLE | WRITABLE));
+    assert_eq!(net.guest.recv(g, &mut buf, false, net.now), Ok((5, 14, Some(from))), "truncated");
+    assert_eq!(&buf, b"first");
+    let mut buf = [0u8; 64];
+    assert_eq!(net.guest.recv(g, &mut buf, true, net.now), Ok((6, 6, Some(from))), "peek");
+    assert_eq!(net.guest.recv(g, &mut buf, false, net.now), Ok((6, 6, Some(from))));
+    assert_eq!(net.guest.recv(g, &mut buf, false, net.now), Err(EAGAIN));
+    // echo back, then a connected socket hears only its peer
+    assert_eq!(net.guest.send(g, b"second", Some(from), net.now), Ok(6));
+    net.run(10);
+    assert_eq!(net.host.recv(h, &mut buf, false, net.now), Ok((6, 6, Some(Endpoint::new(GUEST, 7)))));
+    net.guest.connect(g, Endpoint::new(HOST, 9999), net.now).unwrap();
+    assert_eq!(net.host.send(h, b"ignored", Some(Endpoint::new(GUEST, 7)), net.now), Ok(7));
+    net.run(10);
+    assert_eq!(net.guest.recv(g, &mut buf, false, net.now), Err(EAGAIN));
+    assert_eq!(net.guest.peer(g, net.now), Ok(Endpoint::new(HOST, 9999)));
+    net.guest.connect(g, Endpoint::new(0, 0), net.now).unwrap();
+    assert_eq!(net.guest.peer(g, net.now), Err(ENOTCONN));
+}
+
+#[test]
+fn closing_everything_returns_every_page_run() {
+    let before = PAGES_OUT.with(|p| p.load(Ordering::SeqCst));
+    {
+        let mut net = Net::new();
+        let l = net.guest.socket(Kind::Tcp).unwrap();
+        net.guest.bind(l, Endpoint::new(0, 7)).unwrap();
+        net.guest.listen(l, 8).unwrap();
+        let cs: Vec<i32> = (0..4).map(|_| net.connect(7)).collect();
+        net.run(20);
+        let accepted: Vec<i32> = (0..4).map(|_| net.guest.accept(l).unwrap().0).collect();
+        for (&a, &c) in accepted.iter().zip(&cs) {
+            net.guest.send(a, &[7u8; 1000], None, net.now).unwrap();
+            net.guest.close(a, net.now).unwrap();
+            net.host.close(c, net.now).unwrap();
+        }
+        let u = net.guest.socket(Kind::Udp).unwrap();
+        net.guest.close(u, net.now).unwrap();
+        net.guest.close(l, net.now).unwrap();
+        net.run(2500);
+        assert_eq!(net.guest.usage(), (0, 0));
+        assert_eq!(net.host.usage(), (0, 0));
+    }
+    // every page run taken on this thread is back
+    assert_eq!(PAGES_OUT.with(|p| p.load(Ordering::SeqCst)), before);
+}
+
+#[test]
+fn dhcp_without_a_server_falls_back_to_qemus_static_plan() {
+    let (a, b): (Queue, Queue) = Default::default();
+    let mut now = Instant::from_millis(0);
+    let cfg = config::Config { mode: Mode::DhcpWithFallback, fixed: config::QEMU_STATIC };
+    let mut s = Stack::new(End { inp: a, out: b.clone() }, [0x52, 0x54, 0, 1, 2, 3], cfg, storage(), MEM, log, 3, now);
+    assert_eq!(s.ipv4().address, None);
+    now += Duration::from_millis(2900);
+    s.poll(now);
+    assert_eq!(s.ipv4().source, Source::None);
+    assert!(!b.borrow().is_empty(), "DHCP discover sent");
+    now += Duration::from_millis(200);
+    assert!(s.poll_at(Instant::from_millis(0)).is_some());
+    s.poll(now);
+    assert_eq!(s.ipv4(), Ipv4Info { address: Some(([10, 0, 2, 15], 24)), gateway: Some([10, 0, 2, 2]),
+                                   dns: Some([10, 0, 2, 3]), source: Source::Fallback });
+    let line = LOG.with(|l| l.borrow().last().cloned().unwrap());
+    assert_eq!(line, "halvm: net: eth0 52:54:00:01:02:03 address 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3 \
+                      (static fallback: no DHCP lease)");
+}
+
+#[test]
+fn a_network_switched_off_refuses_sockets() {
+    let (a, b): (Queue, Queue) = Default::default();
+    let cfg = config::Config { mode: Mode::Off, fixed: config::QEMU_STATIC };
+    let mut s = Stack::new(End { inp: a, out: b }, [2, 0, 0, 0, 0, 1], cfg, storage(), MEM, log, 3, Instant::ZERO);
+    assert_eq!(s.socket(Kind::Tcp), Err(ENETDOWN));
+}
+
+#[test]
+fn bulk_transfer_survives_full_buffers() {
+    let mut net = Net::new();
+    let l = net.guest.socket(Kind::Tcp).unwrap();
+    net.guest.bind(l, Endpoint::new(0, 7)).unwrap();
+    net.guest.listen(l, 1).unwrap();
+    let c = net.connect(7);
+    net.run(10);
+    let (a, _) = net.guest.accept(l).unwrap();
+    let data: Vec<u8> = (0..1_000_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+    let (mut sent, mut got) = (0, Vec::new());
+    let mut buf = vec![0u8; 8192];
+    let mut full = 0;
+    while got.len() < data.len() {
+        match net.guest.send(a, &data[sent..], None, net.now) {
+            Ok(n) => sent += n,
+            Err(EAGAIN) => full += 1,
+            Err(e) => panic!("send: {e}"),
+        }
+        net.run(1);
+        while let Ok((n, _, _)) = net.host.recv(c, &mut buf, false, net.now) {
+            got.extend_from_slice(&buf[..n]);
+        }
+    }
+    assert!(got == data, "the bytes arrive intact and in order");
+    assert!(full > 0, "the send buffer filled at least once");
+}
