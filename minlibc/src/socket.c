@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The platform's buffer sizes (rts-xen/src/net/stack.rs), which
  * SO_RCVBUF and SO_SNDBUF report. */
@@ -84,7 +85,8 @@ static void sock_stat(struct open_file *f, struct stat *st)
 
 static void sock_release(struct open_file *f)
 {
-    halvm_net_close(f->sock);
+    if (f->sock >= 0)
+        halvm_net_close(f->sock);
 }
 
 /* readv's check between chunks (fd.c): sockets are handled apart. */
@@ -293,6 +295,15 @@ int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int
         MINLIBC_FAIL(EFAULT, -1);
     struct sock_state *lst = state_of(h);
     uint64_t deadline = deadline_after(lst ? lst->rcvtimeo_ns : 0);
+    /* the descriptor first: with a full table the connection stays
+     * pending (EMFILE), as on Linux, instead of being taken and lost */
+    int nfd = __minlibc_open_node(&__minlibc_socket_device,
+                                  O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0) |
+                                  ((flags & SOCK_CLOEXEC) ? O_CLOEXEC : 0), NULL);
+    if (nfd < 0)
+        return -1;
+    struct open_file *nf = __minlibc_fd(nfd);
+    nf->sock = -1; /* nothing to release until the accept succeeds */
     struct halvm_net_endpoint peer;
     int n;
     for (;;) {
@@ -300,16 +311,16 @@ int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int
         if (n != -EAGAIN || nonblocking(f, 0) || !wait_more(deadline))
             break;
     }
-    if (n < 0)
+    if (n < 0) {
+        close(nfd);
         MINLIBC_FAIL(-n, -1);
+    }
+    nf->sock = n;
     struct sock_state *st = state_of(n);
     if (st && lst) {
         /* Linux: an accepted socket inherits the listener's options */
         *st = *lst;
     }
-    int nfd = new_descriptor(n, flags);
-    if (nfd < 0)
-        return -1;
     endpoint_out(&peer, addr, len);
     return nfd;
 }

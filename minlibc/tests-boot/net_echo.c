@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -189,7 +190,16 @@ int main(int argc, char **argv)
             if (n > 0 && n >= 4 && !memcmp(buf, "quit", 4)) {
                 printf("net_echo: quit after %ld connection(s), %ld bytes echoed over tcp, %ld udp datagram(s)\n",
                        connections, tcp_bytes, udp_datagrams);
+                /* a lingering close: the reply and the FIN must reach the
+                 * peer before the guest (and QEMU) ends, so wait (at most
+                 * 5 s) until the peer has read them and closed */
+                fcntl(p->fd, F_SETFL, 0);
+                struct timeval tv = { 5, 0 };
+                setsockopt(p->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
                 send(p->fd, "bye\n", 4, 0);
+                shutdown(p->fd, SHUT_WR);
+                while (recv(p->fd, buf, sizeof buf, 0) > 0)
+                    ;
                 close(p->fd);
                 return failures ? 1 : 0;
             }

@@ -76,5 +76,7 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BuildArgs, stages: Stages) -> Res
     let cabal = crate::cabal_install::ensure(sh, layout, &manifest)?;
     prefix::install(sh, layout, &ghc, &rts, &libc, &cabal)?;
     crate::haskell_libs::ensure(sh, layout, &layout.prefix(), &platform_ghc)?;
+    // After the libraries: its audit checks them too.
+    crate::iserv::ensure(sh, layout, &layout.prefix(), &platform_ghc)?;
     Ok(Built { platform_ghc, prefix: Some(layout.prefix()) })
 }

@@ -33,7 +33,7 @@ use crate::{cabal_install, fetch, test_cmd};
 
 /// The executables of tests/cabal/project, each booted by the lane.
 pub const EXECUTABLES: &[&str] =
-    &["random-demo", "primitive-demo", "clock-demo", "zlib-demo", "old-time-demo", "vector-demo", "hsc-demo"];
+    &["random-demo", "primitive-demo", "clock-demo", "zlib-demo", "old-time-demo", "vector-demo", "hsc-demo", "th-demo"];
 
 pub fn run(sh: &Shell, layout: &Layout, built: &Built) -> Result<()> {
     let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;

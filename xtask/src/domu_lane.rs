@@ -23,7 +23,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
-use xshell::Shell;
+use xshell::{cmd, Shell};
 
 use crate::build_cmd::Built;
 use crate::layout::Layout;
@@ -56,6 +56,7 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _: &mut Vec<test_cmd::Ski
     let work = layout.build.join("domu");
     std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
     let run_archive = work.join("run.cpio.gz");
+    let guests = stripped(sh, &guests, &work.join("stripped"))?;
     dom0::write_gzip_cpio(&plan::run_tree(&guests)?, &run_archive)?;
     let initrd = work.join("initrd.cpio.gz");
     concatenate(&[&dom0.initramfs, &run_archive], &initrd)?;
@@ -183,9 +184,37 @@ fn evaluate(case: &Case, log: Option<&CaseLog>, window: (u64, u64)) -> Result<()
     }
     match &case.check {
         Check::Assert(check) => check(&out),
-        Check::Haskell { linux, args, lines } => cases::compare_with_linux(&out, linux, args, lines),
+        Check::Haskell { linux, linux_dir, args, lines } => cases::compare_with_linux(&out, linux, linux_dir, args, lines),
         Check::Hangs { .. } => unreachable!("handled above"),
     }
+}
+
+/// The guests with their images stripped of symbols and debug
+/// information (copies in `dir`): the run's archive is unpacked into dom0's
+/// memory, where some fifty unstripped images (6 MB each, 17 MB with an
+/// embedded file tree) no longer fit beside dom0's own initramfs.
+fn stripped(sh: &Shell, guests: &[plan::Guest], dir: &Path) -> Result<Vec<plan::Guest>> {
+    crate::fsutil::remove_if_exists(dir)?;
+    std::fs::create_dir_all(dir)?;
+    let mut done: std::collections::BTreeMap<std::path::PathBuf, std::path::PathBuf> = Default::default();
+    let mut out = Vec::new();
+    for guest in guests {
+        let image = &guest.image;
+        let copy = match done.get(image) {
+            Some(copy) => copy.clone(),
+            None => {
+                let copy = dir.join(image.file_name().context("an image path without a file name")?);
+                cmd!(sh, "strip --strip-all -o {copy} {image}")
+                    .quiet()
+                    .run()
+                    .with_context(|| format!("stripping {}", image.display()))?;
+                done.insert(image.clone(), copy.clone());
+                copy
+            }
+        };
+        out.push(plan::Guest { image: copy, ..guest.clone() });
+    }
+    Ok(out)
 }
 
 /// Prints every case's result and the timings; fails if any case failed.

@@ -1,4 +1,5 @@
-//! Builds the Haskell test programs (tests/haskell/*.hs) twice: with
+//! Builds the Haskell test programs (tests/haskell/*.hs, each with the
+//! modules in tests/haskell/<Name>/ if it has any) twice: with
 //! `halvm-ghc` into `build/images/haskell/<Name>.xen`, and with the platform
 //! GHC into `build/images/haskell/host/<Name>/halvm`, the Linux reference
 //! the boot tests compare against. A program is rebuilt only when its
@@ -36,7 +37,7 @@ pub fn run_lane(sh: &Shell, layout: &Layout, built: &Built, target: &str, serial
     let _prefix = sh.push_env("HALVM_PREFIX", prefix);
     let mut args = vec!["test", "--package", "halvm-ghc-tests", "--test", target];
     if target == "qemu" {
-        args.extend(["--test", "relocatable"]);
+        args.extend(["--test", "relocatable", "--test", "template_haskell"]);
     }
     if serial {
         args.extend(["--", "--test-threads=1"]);
@@ -66,8 +67,14 @@ pub fn build(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &Platform
     let host_version = platform_ghc.version(sh)?;
     let sources = layout.repo.join("tests/haskell");
     let out = images_dir(layout);
-    let programs: Vec<PathBuf> =
-        files_under(&sources)?.into_iter().filter(|p| p.extension().is_some_and(|e| e == "hs")).collect();
+    // Programs are the top-level files; a program's own modules live in a
+    // directory of its name (TemplateHaskell/Splices.hs is module
+    // TemplateHaskell.Splices, found through -i), which is part of its key.
+    let programs: Vec<PathBuf> = files_under(&sources)?
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "hs") && p.parent() == Some(sources.as_path()))
+        .collect();
+    let search = format!("-i{}", sources.display());
     let step = Step::start(&format!("building {} Haskell test programs (halvm-ghc and the platform GHC)", programs.len()));
     let tree = files_tree(&out)?;
     let tree_key = InputKey::new("files tree").tree(&tree, &tree)?.finish();
@@ -83,24 +90,34 @@ pub fn build(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &Platform
         for (image_name, halvm_flags) in &images {
             let image = out.join(format!("{image_name}.xen"));
             let mut key = InputKey::new("halvm image");
-            key.text("toolchain", &toolchain).file(&sources, source)?.text("flags", &halvm_flags.join(" "));
+            key.text("toolchain", &toolchain)
+                .file(&sources, source)?
+                .tree(&sources, &sources.join(&name))?
+                .text("flags", &halvm_flags.join(" "));
             if !halvm_flags.is_empty() {
                 key.text("tree", &tree_key);
             }
             let key = key.finish();
             input_key::rebuild_unless_current(&image, &key, || {
                 let objects = out.join("obj").join(image_name);
-                cmd!(sh, "{halvm_ghc} -v0 -O {halvm_flags...} -outputdir {objects} {source} -o {image}")
+                // What another toolchain compiled is not reused: interface
+                // files keep their version across compiler rebuilds.
+                crate::fsutil::remove_if_exists(&objects)?;
+                cmd!(sh, "{halvm_ghc} -v0 -O {search} {halvm_flags...} -outputdir {objects} {source} -o {image}")
                     .run()
                     .with_context(|| format!("halvm-ghc could not build {}", source.display()))
             })?;
         }
         let host_dir = out.join("host").join(&name);
         let host = host_dir.join("halvm");
-        let key = InputKey::new("linux program").text("ghc", &host_version).file(&sources, source)?.finish();
+        let key = InputKey::new("linux program")
+            .text("ghc", &host_version)
+            .file(&sources, source)?
+            .tree(&sources, &sources.join(&name))?
+            .finish();
         input_key::rebuild_unless_current(&host, &key, || {
             let objects = host_dir.join("obj");
-            cmd!(sh, "{host_ghc} -v0 -O -rtsopts -outputdir {objects} {source} -o {host}")
+            cmd!(sh, "{host_ghc} -v0 -O -rtsopts {search} -outputdir {objects} {source} -o {host}")
                 .run()
                 .with_context(|| format!("the platform GHC could not build {}", source.display()))
         })?;
@@ -131,6 +148,7 @@ pub fn build_xen_programs(sh: &Shell, layout: &Layout, prefix: &Path) -> Result<
             .finish();
         input_key::rebuild_unless_current(&image, &key, || {
             let objects = out.join("obj").join(&name);
+            crate::fsutil::remove_if_exists(&objects)?;
             cmd!(sh, "{halvm_ghc} -v0 -O -package halvm-xen -outputdir {objects} {source} -o {image}")
                 .run()
                 .with_context(|| format!("halvm-ghc could not build {}", source.display()))
@@ -167,4 +185,25 @@ pub fn files_tree(out: &Path) -> Result<PathBuf> {
         std::os::unix::fs::symlink("hello.txt", &link).with_context(|| format!("creating {}", link.display()))?;
     }
     Ok(tree)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_files_tree_is_written_once_and_the_same_every_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let tree = files_tree(dir.path()).unwrap();
+        let big = std::fs::read(tree.join("data/big.bin")).unwrap();
+        assert_eq!(big.len(), 10 << 20);
+        assert_eq!(std::fs::read_link(tree.join("link.txt")).unwrap(), Path::new("hello.txt"));
+        assert!(tree.join("data/sub").is_dir());
+        let mtime = std::fs::metadata(tree.join("data/big.bin")).unwrap().modified().unwrap();
+        files_tree(dir.path()).unwrap();
+        assert_eq!(std::fs::metadata(tree.join("data/big.bin")).unwrap().modified().unwrap(), mtime, "not rewritten");
+        assert_eq!(std::fs::read(tree.join("data/big.bin")).unwrap(), big);
+        // the tree packs (halvm-ghc --files and the boot-module tests use it)
+        assert!(halvm_tools::files::archive_of(&tree).is_ok());
+    }
 }

@@ -159,10 +159,30 @@ fn build_and_install(
         .find_map(|l| l.strip_prefix("id:"))
         .map(|v| v.trim().to_string())
         .context("the generated registration has no id")?;
+    // A rebuilt package gets a new unit id: the old registration must go,
+    // or `-package` would find two units of the same name and version.
+    for entry in std::fs::read_dir(&db)? {
+        let path = entry?.path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if is_registration_of(&name, id) {
+            std::fs::remove_file(&path)?;
+        }
+    }
     std::fs::write(db.join(format!("{unit}.conf")), relocatable)?;
     let ghc_pkg = bin.join("halvm-ghc-pkg");
     cmd!(sh, "{ghc_pkg} recache --global").run().context("recaching the prefix's package database")?;
     Ok(())
+}
+
+/// Whether a package.conf.d file name is a registration of package `id`
+/// (`<name>-<version>`): `<id>.conf` or `<id>-<hash>.conf`, not of a
+/// package whose name merely starts the same way.
+fn is_registration_of(file: &str, id: &str) -> bool {
+    match file.strip_suffix(".conf").and_then(|f| f.strip_prefix(id)) {
+        Some("") => true,
+        Some(rest) => rest.strip_prefix('-').is_some_and(|hash| !hash.is_empty() && !hash.contains('.')),
+        None => false,
+    }
 }
 
 /// The registration with the prefix's absolute paths replaced by
@@ -197,6 +217,15 @@ mod tests {
             "name: halvm-xen\nimport-dirs: ${pkgroot}/halvm-xen-0.1.0\nlibrary-dirs: ${pkgroot}/halvm-xen-0.1.0\n\
              haddock-html: ${pkgroot}/../../share/doc/halvm-xen-0.1.0/html\n"
         );
+    }
+
+    #[test]
+    fn an_old_registration_is_recognised_and_other_packages_are_not() {
+        assert!(is_registration_of("halvm-xen-0.1.0-Bdqi7AvaFAo89CD8T0PGJl.conf", "halvm-xen-0.1.0"));
+        assert!(is_registration_of("halvm-xen-0.1.0.conf", "halvm-xen-0.1.0"));
+        assert!(!is_registration_of("halvm-xen-0.1.0.1-abc.conf", "halvm-xen-0.1.0"));
+        assert!(!is_registration_of("halvm-xen-extra-0.1.0-abc.conf", "halvm-xen-0.1.0"));
+        assert!(!is_registration_of("base-4.15.1.0.conf", "halvm-xen-0.1.0"));
     }
 
     #[test]

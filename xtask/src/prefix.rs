@@ -10,6 +10,7 @@
 //! <prefix>/lib/halvm/config.site              autoconf defaults for halvm-cabal's Configure packages
 //! <prefix>/lib/halvm/libexec/hsc2hs-cc        the C compiler halvm-hsc2hs gives hsc2hs
 //! <prefix>/lib/halvm/pkgconfig/               empty: the host's pkg-config packages stay hidden
+//! <prefix>/lib/halvm/compiler-id              the compiler build's key (halvm-cabal drops caches of another)
 //! ```
 //!
 //! Nothing in it names its own location: the tree can be moved or packaged
@@ -78,6 +79,9 @@ pub fn install(
     install_file(&layout.repo.join("toolchain/cabal/config.site"), &halvm.join("config.site"), 0o644)?;
     install_file(&layout.repo.join("toolchain/hsc2hs/hsc2hs-cc"), &halvm.join("libexec/hsc2hs-cc"), 0o755)?;
     std::fs::create_dir_all(halvm.join("pkgconfig"))?;
+    // Which build of the compiler this is, for caches of its output that
+    // outlive it (halvm-cabal's package store and dist-halvm).
+    crate::fsutil::write_if_changed(&halvm.join("compiler-id"), format!("{}\n", ghc.key).as_bytes())?;
     Ok(sysroot)
 }
 
@@ -86,7 +90,7 @@ pub fn halvm_ghc(prefix: &Path) -> PathBuf {
 }
 
 /// Copies `from` to `to` (if its content changed) with permissions `mode`.
-fn install_file(from: &Path, to: &Path, mode: u32) -> Result<()> {
+pub(crate) fn install_file(from: &Path, to: &Path, mode: u32) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let bytes = std::fs::read(from).with_context(|| format!("reading {}", from.display()))?;
     crate::fsutil::write_if_changed(to, &bytes)?;

@@ -452,7 +452,8 @@ unsigned long suite_misc(uint64_t seed, unsigned long cases, char *buf, size_t c
     CHECK(&r, ml_fopen("/etc/passwd", "r") == NULL && ML_ERRNO == ENOENT, "fopen");
     CHECK(&r, ml_fork() == -1 && ML_ERRNO == ENOSYS, "fork");
     CHECK(&r, ml_waitpid(-1, NULL, 0) == -1 && ML_ERRNO == ECHILD, "waitpid");
-    CHECK(&r, ml_socket(2, 1, 0) == -1 && ML_ERRNO == EAFNOSUPPORT, "socket");
+    /* the test platform has no network (suite_sockets.c checks more) */
+    CHECK(&r, ml_socket(2, 1, 0) == -1 && ML_ERRNO == ENETDOWN, "socket without a network");
     CHECK(&r, ml_dlopen("libfoo.so", 2) == NULL && ml_dlerror() != NULL && ml_dlerror() == NULL, "dlopen/dlerror");
     unsigned long th;
     CHECK(&r, ml_pthread_create(&th, NULL, NULL, NULL) == EAGAIN, "pthread_create");

@@ -92,7 +92,8 @@ int halvm_net_accept(int s, struct halvm_net_endpoint *peer);
  * failure) makes the socket writable, and halvm_net_take_error() then
  * tells which. -EALREADY while connecting, -EISCONN once connected,
  * -ECONNREFUSED at once for address or port 0, -ENETUNREACH while the
- * interface has no address. A connection not established within 75 s
+ * interface has no address and for 127.0.0.0/8 (no loopback interface
+ * yet). A connection not established within 75 s
  * fails with ETIMEDOUT.
  * UDP: sets the default destination and the only source datagrams are
  * accepted from (address 0 and port 0 remove it); returns 0.
@@ -110,7 +111,8 @@ int halvm_net_take_error(int s);
  * full; also while connecting), -EPIPE (shut down for writing, or the
  * connection is gone), -ENOTCONN (TCP, not connected), the connection's
  * pending error (-ECONNRESET, once), -EDESTADDRREQ (UDP without a
- * destination), -EMSGSIZE (UDP over 65507 bytes).
+ * destination), -EMSGSIZE (UDP over 65507 bytes), -ENETUNREACH (UDP to
+ * 127.0.0.0/8).
  */
 intptr_t halvm_net_send(int s, const void *buf, size_t len, const struct halvm_net_endpoint *to);
 

@@ -152,8 +152,9 @@ fn bring_up() -> State {
 }
 
 /// Runs `f` on the stack, bringing the interface up first if needed; the
-/// stack is polled before (when an interrupt or a timer is due) and after.
-fn with<R>(f: impl FnOnce(&mut Stack<VirtioNet>, Instant) -> Result<R, i32>) -> Result<R, i32> {
+/// stack is polled before when an interrupt or a timer is due, and after
+/// when `f` may have queued packets (`sends`), so they leave at once.
+fn with<R>(sends: bool, f: impl FnOnce(&mut Stack<VirtioNet>, Instant) -> Result<R, i32>) -> Result<R, i32> {
     if BUSY.swap(true, Ordering::Acquire) {
         return Err(EAGAIN);
     }
@@ -166,7 +167,7 @@ fn with<R>(f: impl FnOnce(&mut Stack<VirtioNet>, Instant) -> Result<R, i32>) -> 
         State::Up(s) => {
             service(s, false);
             let r = f(s, now());
-            service(s, true);
+            service(s, sends);
             r
         }
         State::Down(e) => Err(*e),
@@ -265,28 +266,28 @@ pub extern "C" fn halvm_net_socket(kind: c_int) -> c_int {
         HALVM_NET_UDP => Kind::Udp,
         _ => return -EPROTONOSUPPORT,
     };
-    ret(with(|s, _| s.socket(kind)))
+    ret(with(false, |s, _| s.socket(kind)))
 }
 
 #[no_mangle]
 pub extern "C" fn halvm_net_kind(h: c_int) -> c_int {
-    ret(with(|s, _| s.kind(h).map(|k| if k == Kind::Tcp { HALVM_NET_TCP } else { HALVM_NET_UDP })))
+    ret(with(false, |s, _| s.kind(h).map(|k| if k == Kind::Tcp { HALVM_NET_TCP } else { HALVM_NET_UDP })))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn halvm_net_bind(h: c_int, local: *const Endpoint) -> c_int {
     let Ok(local) = endpoint(local) else { return -14 };
-    ret(with(|s, _| s.bind(h, local).map(|_| 0)))
+    ret(with(false, |s, _| s.bind(h, local).map(|_| 0)))
 }
 
 #[no_mangle]
 pub extern "C" fn halvm_net_listen(h: c_int, backlog: c_int) -> c_int {
-    ret(with(|s, _| s.listen(h, backlog).map(|_| 0)))
+    ret(with(false, |s, _| s.listen(h, backlog).map(|_| 0)))
 }
 
 #[no_mangle]
 pub unsafe extern "C" fn halvm_net_accept(h: c_int, peer: *mut Endpoint) -> c_int {
-    ret(with(|s, _| s.accept(h)).map(|(n, p)| {
+    ret(with(true, |s, _| s.accept(h)).map(|(n, p)| {
         store(peer, p);
         n
     }))
@@ -295,12 +296,12 @@ pub unsafe extern "C" fn halvm_net_accept(h: c_int, peer: *mut Endpoint) -> c_in
 #[no_mangle]
 pub unsafe extern "C" fn halvm_net_connect(h: c_int, remote: *const Endpoint) -> c_int {
     let Ok(remote) = endpoint(remote) else { return -14 };
-    ret(with(|s, now| s.connect(h, remote, now).map(|_| 0)))
+    ret(with(true, |s, now| s.connect(h, remote, now).map(|_| 0)))
 }
 
 #[no_mangle]
 pub extern "C" fn halvm_net_take_error(h: c_int) -> c_int {
-    ret(with(|s, now| s.take_error(h, now)))
+    ret(with(false, |s, now| s.take_error(h, now)))
 }
 
 #[no_mangle]
@@ -310,7 +311,7 @@ pub unsafe extern "C" fn halvm_net_send(h: c_int, buf: *const c_void, len: usize
     }
     let data = if len == 0 { &[][..] } else { core::slice::from_raw_parts(buf as *const u8, len.min(RW_MAX)) };
     let to = if to.is_null() { None } else { Some(to.read_unaligned()) };
-    ret_size(with(|s, now| s.send(h, data, to, now)))
+    ret_size(with(true, |s, now| s.send(h, data, to, now)))
 }
 
 #[no_mangle]
@@ -323,7 +324,7 @@ pub unsafe extern "C" fn halvm_net_recv(h: c_int, buf: *mut c_void, len: usize, 
         return -(EINVAL as isize);
     }
     let out = if len == 0 { &mut [][..] } else { core::slice::from_raw_parts_mut(buf as *mut u8, len.min(RW_MAX)) };
-    ret_size(with(|s, now| s.recv(h, out, flags & HALVM_NET_PEEK != 0, now)).map(|(n, full, src)| {
+    ret_size(with(true, |s, now| s.recv(h, out, flags & HALVM_NET_PEEK != 0, now)).map(|(n, full, src)| {
         if let Some(src) = src {
             store(from, src);
         }
@@ -336,12 +337,12 @@ pub unsafe extern "C" fn halvm_net_recv(h: c_int, buf: *mut c_void, len: usize, 
 
 #[no_mangle]
 pub extern "C" fn halvm_net_shutdown(h: c_int, how: c_int) -> c_int {
-    ret(with(|s, now| s.shutdown(h, how, now).map(|_| 0)))
+    ret(with(true, |s, now| s.shutdown(h, how, now).map(|_| 0)))
 }
 
 #[no_mangle]
 pub extern "C" fn halvm_net_close(h: c_int) -> c_int {
-    ret(with(|s, now| s.close(h, now).map(|_| 0)))
+    ret(with(true, |s, now| s.close(h, now).map(|_| 0)))
 }
 
 #[no_mangle]
@@ -349,7 +350,7 @@ pub unsafe extern "C" fn halvm_net_local(h: c_int, out: *mut Endpoint) -> c_int 
     if out.is_null() {
         return -14;
     }
-    ret(with(|s, _| s.local(h)).map(|e| {
+    ret(with(false, |s, _| s.local(h)).map(|e| {
         store(out, e);
         0
     }))
@@ -360,7 +361,7 @@ pub unsafe extern "C" fn halvm_net_peer(h: c_int, out: *mut Endpoint) -> c_int {
     if out.is_null() {
         return -14;
     }
-    ret(with(|s, now| s.peer(h, now)).map(|e| {
+    ret(with(false, |s, now| s.peer(h, now)).map(|e| {
         store(out, e);
         0
     }))
@@ -374,27 +375,27 @@ pub extern "C" fn halvm_net_setopt(h: c_int, opt: c_int, value: c_int) -> c_int 
         HALVM_NET_OPT_ABORT_ON_CLOSE => Opt::AbortOnClose(value != 0),
         _ => return -EINVAL,
     };
-    ret(with(|s, _| s.set_opt(h, opt).map(|_| 0)))
+    ret(with(false, |s, _| s.set_opt(h, opt).map(|_| 0)))
 }
 
 #[no_mangle]
 pub extern "C" fn halvm_net_listening(h: c_int) -> c_int {
-    ret(with(|s, _| s.is_listening(h).map(c_int::from)))
+    ret(with(false, |s, _| s.is_listening(h).map(c_int::from)))
 }
 
 #[no_mangle]
 pub extern "C" fn halvm_net_ready(h: c_int) -> c_int {
-    ret(with(|s, now| s.ready(h, now).map(|m| m as c_int)))
+    ret(with(false, |s, now| s.ready(h, now).map(|m| m as c_int)))
 }
 
 #[no_mangle]
 pub extern "C" fn halvm_net_pending(h: c_int) -> c_int {
-    ret(with(|s, _| s.pending(h).map(|n| n.min(c_int::MAX as usize) as c_int)))
+    ret(with(false, |s, _| s.pending(h).map(|n| n.min(c_int::MAX as usize) as c_int)))
 }
 
 #[no_mangle]
 pub extern "C" fn halvm_net_poll() -> c_int {
-    ret(with(|s, _| Ok(c_int::from(service(s, true)))))
+    ret(with(false, |s, _| Ok(c_int::from(service(s, true)))))
 }
 
 
@@ -407,7 +408,7 @@ pub unsafe extern "C" fn halvm_net_interface(index: u32, out: *mut Interface) ->
         // ENODEV: Linux's answer for an interface index that does not exist
         return -19;
     }
-    ret(with(|s, _| {
+    ret(with(false, |s, _| {
         let info = s.ipv4();
         let mut name = [0u8; 16];
         name[..4].copy_from_slice(b"eth0");

@@ -234,6 +234,12 @@ fn ip4(a: [u8; 4]) -> Ipv4Address {
     Ipv4Address::new(a[0], a[1], a[2], a[3])
 }
 
+/// 127.0.0.0/8: there is no loopback interface yet, and smoltcp would
+/// send such packets to the gateway; they fail at once instead.
+fn is_loopback(addr: u32) -> bool {
+    addr >> 24 == 127
+}
+
 fn tcp_acceptable(state: tcp::State) -> bool {
     !matches!(state, tcp::State::Listen | tcp::State::SynSent | tcp::State::SynReceived | tcp::State::Closed)
 }
@@ -664,6 +670,9 @@ impl<D: Device> Stack<D> {
                 if remote.addr == 0 || remote.port == 0 {
                     return Err(ECONNREFUSED);
                 }
+                if is_loopback(remote.addr) {
+                    return Err(ENETUNREACH);
+                }
                 if self.info.address.is_none() {
                     return Err(ENETUNREACH);
                 }
@@ -781,6 +790,9 @@ impl<D: Device> Stack<D> {
                 }
                 if data.len() > UDP_MAX_PAYLOAD || data.len() > UDP_BYTES {
                     return Err(EMSGSIZE);
+                }
+                if is_loopback(to.addr) {
+                    return Err(ENETUNREACH);
                 }
                 if self.info.address.is_none() && to.addr != u32::MAX {
                     return Err(ENETUNREACH);

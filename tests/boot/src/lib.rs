@@ -156,6 +156,7 @@ pub mod checks {
         let mut bye = String::new();
         let _ = q.read_to_string(&mut bye);
         assert_eq!(bye, "bye\n");
+        drop(q); // the guest waits for this close before it exits
 
         let out = guest.join().unwrap().unwrap_or_else(|e| panic!("{what}: {e}"));
         answer.join().unwrap().unwrap_or_else(|e| out.fail(&format!("the guest's client connection: {e}")));

@@ -286,6 +286,16 @@ pub mod checks {
         let out = run_and_compare(m, &program("StackLimit", &["+RTS", "-K1m", "-RTS"]));
         out.assert_line("Stack space overflow");
     }
+    /// Template Haskell splices, run at compile time on the build machine
+    /// (halvm's ghc-iserv): a quasi-quoter, an Integer table and a
+    /// Data.Map, declarations generated from `reify` of a data type, and
+    /// a file read by a splice (addDependentFile + runIO).
+    pub fn template_haskell(m: &Machine) {
+        let out = run_and_compare(m, &program("TemplateHaskell", &[]));
+        out.assert_line("(\"A QUASI QUOTED EXPRESSION\",4)");
+        out.assert_line("Labelled with 2 field(s)");
+        out.assert_line("second line, read by a splice at compile time");
+    }
 }
 
 /// The programs of tests/cabal/project, built by `halvm-cabal` and by the
@@ -325,6 +335,14 @@ pub mod cabal_checks {
     /// minlibc's headers) equal native hsc2hs's with glibc.
     pub fn hsc2hs_constants(m: &Machine) {
         compare(m, "hsc-demo").assert_line("sizeof(struct stat) = 144");
+    }
+    /// Template Haskell with Hackage packages (file-embed, th-abstraction,
+    /// splitmix run inside a splice), built by halvm-cabal.
+    pub fn template_haskell(m: &Machine) {
+        let out = compare(m, "th-demo");
+        out.assert_line("embedded at compile time by file-embed");
+        out.assert_line("(\"Car\",2)");
+        out.assert_line("True");
     }
 }
 

@@ -98,3 +98,41 @@ fn the_first_use_writes_a_configuration_and_later_uses_keep_it() {
     arguments(&run(prefix.path(), &state, &["update"]));
     assert_eq!(std::fs::read_to_string(state.join("config")).unwrap(), "-- mine\n");
 }
+
+#[test]
+fn caches_of_another_build_of_the_compiler_are_dropped_and_their_own_kept() {
+    let prefix = fake_prefix();
+    let p = prefix.path().canonicalize().unwrap();
+    // The fake prefix has no lib/halvm/compiler-id: its id is "unknown".
+    let state = tempfile::tempdir().unwrap();
+    let project = tempfile::tempdir().unwrap();
+    let store = state.path().join("store/ghc-9.0.2");
+    let dist = project.path().join("dist-halvm");
+    for cache in [&store, &dist] {
+        std::fs::create_dir_all(cache).unwrap();
+        std::fs::write(cache.join(".halvm-compiler-id"), "an-older-build\n").unwrap();
+        std::fs::write(cache.join("stale.hi"), "x").unwrap();
+    }
+    let build = || {
+        Command::new(p.join("bin/halvm-cabal"))
+            .arg("build")
+            .current_dir(project.path())
+            .env("HALVM_CABAL_DIR", state.path())
+            .output()
+            .unwrap()
+    };
+    let out = build();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("was built by another build of the compiler"), "{said}");
+    for cache in [&store, &dist] {
+        assert!(!cache.join("stale.hi").exists(), "{} was kept", cache.display());
+        assert_eq!(std::fs::read_to_string(cache.join(".halvm-compiler-id")).unwrap(), "unknown\n");
+        std::fs::write(cache.join("fresh.hi"), "y").unwrap();
+    }
+    let again = build();
+    assert!(again.status.success());
+    for cache in [&store, &dist] {
+        assert!(cache.join("fresh.hi").exists(), "{} was dropped although the compiler is the same", cache.display());
+    }
+}

@@ -80,6 +80,21 @@ fn xl_string(s: &str) -> String {
     out
 }
 
+/// One `--forward` of halvm-run: `[tcp:|udp:]HOSTPORT:GUESTPORT`, host
+/// port on 127.0.0.1 to the guest's port (TCP unless `udp:`).
+pub fn parse_forward(text: &str) -> Result<halvm_bootkit::Forward, String> {
+    let (udp, ports) = match text.split_once(':') {
+        Some(("udp", rest)) => (true, rest),
+        Some(("tcp", rest)) => (false, rest),
+        _ => (false, text),
+    };
+    let port = |p: &str| p.parse::<u16>().ok().filter(|&p| p != 0);
+    match ports.split_once(':').map(|(h, g)| (port(h), port(g))) {
+        Some((Some(host_port), Some(guest_port))) => Ok(halvm_bootkit::Forward { udp, host_port, guest_port }),
+        _ => Err(format!("--forward {text}: expected [tcp:|udp:]HOSTPORT:GUESTPORT with ports 1-65535, e.g. 8080:80")),
+    }
+}
+
 /// halvm-run's cache directory: `${XDG_CACHE_HOME:-~/.cache}/halvm`.
 pub fn user_cache() -> PathBuf {
     std::env::var_os("XDG_CACHE_HOME")
@@ -194,6 +209,17 @@ impl<W: Write> Write for HideFirmware<W> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn forwards_parse_with_an_optional_protocol() {
+        use halvm_bootkit::Forward;
+        assert_eq!(super::parse_forward("8080:80"), Ok(Forward::tcp(8080, 80)));
+        assert_eq!(super::parse_forward("tcp:8080:80"), Ok(Forward::tcp(8080, 80)));
+        assert_eq!(super::parse_forward("udp:5353:53"), Ok(Forward::udp(5353, 53)));
+        for bad in ["80", "0:80", "80:0", "x:80", "sctp:1:2", "65536:80", "1:2:3", ""] {
+            assert!(super::parse_forward(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -270,3 +270,69 @@ fn files_reach_the_guest_as_a_boot_module() {
     std::os::unix::fs::symlink("../..", tree.join("escape")).unwrap();
     assert_could_not_boot(&run(&["--files", tree.to_str().unwrap(), image.to_str().unwrap()]), "\"escape\"");
 }
+
+/// A guest that accepts one TCP connection on port 80, greets it and exits.
+const GREETER_GUEST: &str = r#"
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void)
+{
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(80) };
+    if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1)) { perror("listen"); return 1; }
+    int c = accept(l, NULL, NULL);
+    const char *hello = "hello through the forward\n";
+    write(c, hello, strlen(hello));
+    close(c);
+    return 0;
+}
+"#;
+
+/// --forward HOST:GUEST: a connection to the host port reaches the guest's
+/// listener; the guest's address comes from DHCP.
+#[test]
+fn forward_reaches_a_guest_listener() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let image = link_image(dir.path(), "greeter", GREETER_GUEST, &[]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tool("halvm-run")
+        .args(["--accel", "tcg", "--mem", "64", "--timeout", "60", "--forward", &format!("{port}:80")])
+        .arg(&image)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // until the guest listens, QEMU takes the connection and closes it
+    let started = std::time::Instant::now();
+    let greeting = loop {
+        assert!(started.elapsed() < Duration::from_secs(30), "the guest never answered on port 80");
+        let mut text = String::new();
+        if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            let _ = c.read_to_string(&mut text);
+        }
+        if !text.is_empty() {
+            break text;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(greeting, "hello through the forward\n");
+    let out = child.wait_with_output().unwrap();
+    let console = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{console}\n{}", stderr(&out));
+    assert!(console.contains("halvm: net: eth0 52:54:00:12:34:56 address 10.0.2.15/24"), "{console}");
+}
+
+#[test]
+fn network_options_are_refused_where_they_cannot_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let image = link_image(dir.path(), "guest", ECHO_STATUS_GUEST, &[]);
+    let image = image.to_str().unwrap();
+    assert_could_not_boot(&run(&["--xen", "--net", image]), "direct QEMU boots only");
+    assert_could_not_boot(&run(&["--xl-config", "--forward", "8080:80", image]), "direct QEMU boots only");
+    assert_could_not_boot(&run(&["--forward", "80", image]), "HOSTPORT:GUESTPORT");
+}

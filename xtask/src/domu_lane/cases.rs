@@ -27,7 +27,9 @@ pub enum Check {
     Assert(fn(&Ended) -> Result<(), String>),
     /// A Haskell program: its console and exit status must equal those of
     /// its Linux build (`linux`, run with `args`), and contain `lines`.
-    Haskell { linux: PathBuf, args: Vec<String>, lines: &'static [&'static str] },
+    /// The Linux build runs in `linux_dir` (its own directory, or the
+    /// files tree for the file-system programs).
+    Haskell { linux: PathBuf, linux_dir: PathBuf, args: Vec<String>, lines: &'static [&'static str] },
     /// A guest that never ends by itself: it must be destroyed at its time
     /// limit after printing `ready`, and the run must go on.
     Hangs { ready: &'static str },
@@ -230,6 +232,9 @@ pub const HASKELL: &[(&str, &[&str], &[&str])] = &[
     ("HeapLimit", &["+RTS", "-M8m", "-RTS"], &["Heap exhausted"]),
     ("StackLimit", &["+RTS", "-K1m", "-RTS"], &["Stack space overflow"]),
     ("Signals", &[], &["signals: done"]),
+    ("Files", &[], &[]),
+    ("FilesLimits", &[], &[]),
+    ("TemplateHaskell", &[], &["Labelled with 2 field(s)"]),
 ];
 
 /// Every case, in the order dom0 runs them: `freestanding` holds rts-xen's
@@ -314,6 +319,8 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
         kept(haskell_asserted(haskell_xen, "haskell-domain-info", "DomainInfo", "", haskell_domain_info)),
         with_action(haskell_asserted(haskell_xen, "haskell-xenstore", "StoreTalk", "", haskell_store_talk),
                     "waiting for dom0 to write data/halvm/poke", STORE_TALK_DOM0),
+        with_time(with_action(haskell_asserted(haskell_xen, "haskell-vchan", "VchanEcho", "", haskell_vchan_echo),
+                              "vchan: serving", &vchan_dom0("client", "/local/domain/$domid/data/vchan")), 90),
         with_action(haskell_asserted(haskell_xen, "haskell-shutdown-handler", "ShutdownHandler", "",
                                      haskell_shutdown_handler),
                     "serving until asked to stop", XL_SHUTDOWN),
@@ -331,10 +338,20 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
     ];
     for (name, args, lines) in HASKELL {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        let linux = haskell.join("host").join(name).join("halvm");
+        // The file-system programs see the tree (tests/ghc's files tree)
+        // embedded in the image, and run on Linux inside it.
+        let (image, linux_dir) = match *name {
+            "Files" => ("FilesEmbedded", haskell.join("files-tree")),
+            _ => (*name, linux.parent().unwrap().to_path_buf()),
+        };
+        if *name == "FilesLimits" {
+            continue; // not comparable with Linux: its own case below
+        }
         cases.push(Case {
             guest: Guest {
                 name: (*name).into(),
-                image: haskell.join(format!("{name}.xen")),
+                image: haskell.join(format!("{image}.xen")),
                 cmdline: halvm_bootkit::quote_args(&args),
                 memory_mib: 128,
                 timeout_s: 60,
@@ -343,10 +360,29 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
                 keep_after_shutdown: false,
                 stall_store: false,
             },
-            check: Check::Haskell { linux: haskell.join("host").join(name).join("halvm"), args, lines },
+            check: Check::Haskell { linux, linux_dir, args, lines },
         });
     }
+    cases.push(haskell_asserted(haskell, "FilesLimits", "FilesLimits", "", files_limits));
     cases
+}
+
+/// What Linux cannot show in a writable directory (tests/ghc's
+/// files_limits): EROFS outside /tmp and a full 1 MiB /tmp (ENOSPC), as
+/// IOExceptions.
+fn files_limits(out: &Ended) -> Result<(), String> {
+    for (prefix, error) in [
+        ("writeFile new.txt: new.txt: openFile: permission denied", "(Read-only file system)"),
+        ("removeFile hello.txt: hello.txt: removeLink", "permission denied (Read-only file system)"),
+        ("/tmp/two: /tmp/two: ", "resource exhausted (No space left on device)"),
+    ] {
+        let line = out.line(prefix)?;
+        if !line.ends_with(error) {
+            return Err(format!("{line:?} does not end in {error:?}"));
+        }
+    }
+    out.line("/tmp/two after removing /tmp/one: 614400 bytes")?;
+    out.exit(0)
 }
 
 /// A Haskell image checked by assertions (not compared with Linux: the
@@ -382,6 +418,15 @@ fn haskell_store_talk(out: &Ended) -> Result<(), String> {
     }
     out.xl_line("dom0: greeting = hello from Haskell")?;
     out.xl_line("dom0: wrote counter 100")?;
+    out.exit(0)
+}
+
+/// The Haskell vchan server echoes dom0's 1 MiB through
+/// vchan-socket-proxy while its ticker thread keeps running.
+fn haskell_vchan_echo(out: &Ended) -> Result<(), String> {
+    out.line("vchan: echoed 1048576 bytes")?;
+    out.line("ticker ran while waiting: True")?;
+    out.xl_line("dom0: vchan echo of 1048576 bytes matches")?;
     out.exit(0)
 }
 
@@ -640,11 +685,11 @@ fn vchan_echo(out: &Ended) -> Result<(), String> {
 /// What the Linux build prints on a terminal and its exit status (as
 /// tests/ghc runs it: under script(1), so stdout is line-buffered as on the
 /// guest's console).
-pub fn linux_run(linux: &Path, args: &[String]) -> Result<(Vec<String>, u8), String> {
+pub fn linux_run(linux: &Path, dir: &Path, args: &[String]) -> Result<(Vec<String>, u8), String> {
     let words: Vec<String> = std::iter::once(linux.display().to_string()).chain(args.iter().cloned()).collect();
     let out = std::process::Command::new("script")
         .args(["-q", "-e", "-c", &halvm_bootkit::quote_args(&words), "/dev/null"])
-        .current_dir(linux.parent().unwrap_or(Path::new("/")))
+        .current_dir(dir)
         .output()
         .map_err(|e| format!("running {} under script(1): {e}", linux.display()))?;
     let status = out.status.code().ok_or_else(|| format!("{} was killed: {:?}", linux.display(), out.status))?;
@@ -653,8 +698,8 @@ pub fn linux_run(linux: &Path, args: &[String]) -> Result<(Vec<String>, u8), Str
 }
 
 /// A Haskell guest against its Linux build.
-pub fn compare_with_linux(out: &Ended, linux: &Path, args: &[String], lines: &[&str]) -> Result<(), String> {
-    let (want, status) = linux_run(linux, args)?;
+pub fn compare_with_linux(out: &Ended, linux: &Path, dir: &Path, args: &[String], lines: &[&str]) -> Result<(), String> {
+    let (want, status) = linux_run(linux, dir, args)?;
     let got = out.program_lines();
     if got != want {
         return Err(format!(
@@ -816,9 +861,10 @@ mod tests {
         // `echo` stands in for a Linux build: it prints its arguments.
         let echo = which::which("echo").unwrap();
         let args = vec!["two words".to_string()];
-        let ok = check(&["two words", "halvm: exit status 0"], Some(0), |o| compare_with_linux(o, &echo, &args, &[]));
+        let dir = std::env::temp_dir();
+        let ok = check(&["two words", "halvm: exit status 0"], Some(0), |o| compare_with_linux(o, &echo, &dir, &args, &[]));
         assert_eq!(ok, Ok(()));
-        let err = check(&["two  words", "halvm: exit status 0"], Some(0), |o| compare_with_linux(o, &echo, &args, &[]))
+        let err = check(&["two  words", "halvm: exit status 0"], Some(0), |o| compare_with_linux(o, &echo, &dir, &args, &[]))
             .unwrap_err();
         assert!(err.contains("differs"), "{err}");
     }

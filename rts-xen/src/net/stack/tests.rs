@@ -224,6 +224,11 @@ fn refused_and_reset_connections_report_their_errors_once() {
     assert_eq!(net.host.ready(c, net.now).unwrap() & (ERROR | WRITABLE), ERROR | WRITABLE);
     assert_eq!(net.host.take_error(c, net.now), Ok(ECONNREFUSED));
     assert_eq!(net.host.take_error(c, net.now), Ok(0));
+    // no loopback interface yet: 127/8 fails at once, never via the gateway
+    let lo = net.host.socket(Kind::Tcp).unwrap();
+    assert_eq!(net.host.connect(lo, Endpoint::new(0x7f00_0001, 80), net.now), Err(ENETUNREACH));
+    let u = net.host.socket(Kind::Udp).unwrap();
+    assert_eq!(net.host.send(u, b"x", Some(Endpoint::new(0x7f12_3456, 53)), net.now), Err(ENETUNREACH));
     assert_eq!(net.host.send(c, b"x", None, net.now), Err(EPIPE));
 
     // SO_LINGER 0 on the server: close() resets the client

@@ -38,6 +38,14 @@ struct Cli {
     /// module after the image; with --xl-config a ramdisk= line)
     #[arg(long, value_name = "DIR|TAR")]
     files: Option<PathBuf>,
+    /// Give the guest a network card (virtio-net on QEMU's user networking: the guest
+    /// gets 10.0.2.15 by DHCP, the host is 10.0.2.2); implied by --forward
+    #[arg(long)]
+    net: bool,
+    /// Forward a port of the host (127.0.0.1) to the guest: [tcp:|udp:]HOSTPORT:GUESTPORT,
+    /// e.g. 8080:80; repeatable
+    #[arg(long, value_name = "[udp:]HOST:GUEST", value_parser = halvm_tools::run::parse_forward)]
+    forward: Vec<bootkit::Forward>,
     /// The image (what halvm-ghc -o wrote)
     image: PathBuf,
     /// The guest's arguments, its argv[1..] (`+RTS ... -RTS` works); everything after IMAGE is
@@ -64,8 +72,19 @@ under KVM; otherwise TCG. The probe's verdict is remembered for this QEMU, kerne
 and CPU in ${XDG_CACHE_HOME:-~/.cache}/halvm/kvm-probe (delete it to probe again).
 Xen in QEMU always runs under TCG with -cpu max.
 
+--net gives the guest a virtio-net card on QEMU's user networking (slirp): DHCP
+gives it 10.0.2.15/24, gateway and host 10.0.2.2, DNS 10.0.2.3; the guest can open
+connections out through the host. --forward 8080:80 (repeatable; udp:5353:53 for
+UDP) makes 127.0.0.1:8080 on the host reach the guest's port 80. Direct QEMU
+boots only.
+
 --xl-config prints a configuration for `xl create` (type \"pvh\", kernel, memory from
 --mem, cmdline from ARGS, on_poweroff/on_reboot/on_crash \"destroy\") and boots nothing.
+
+--files DIR packs DIR into a tar archive (kept in ${XDG_CACHE_HOME:-~/.cache}/halvm/files,
+named by content) and gives it to the guest as its file tree, laid over any tree the
+image embeds (halvm-ghc --files); --files TAR checks and passes a finished archive.
+An archive the guest refuses ends it before main with status 120.
 
 Needs qemu-system-x86_64 (apt-get install -t bookworm-backports qemu-system-x86) and,
 for --xen, /boot/xen-4.17-amd64.gz (apt-get install xen-hypervisor-4.17-amd64), which
@@ -132,6 +151,11 @@ fn run(cli: &Cli) -> Result<i32, Failure> {
     if cli.xl_config && (cli.xen || cli.accel.is_some() || cli.timeout.is_some()) {
         return Err(could_not_boot("--xl-config boots nothing: --xen, --accel and --timeout do not apply to it"));
     }
+    let net = cli.net || !cli.forward.is_empty();
+    if net && (cli.xen || cli.xl_config) {
+        return Err(could_not_boot("--net and --forward work for direct QEMU boots only \
+                                   (halvm has no Xen network driver yet)"));
+    }
     let report = image::inspect_file(&cli.image)
         .map_err(|e| could_not_boot(format!("{}: {}", cli.image.display(), e.message)))?;
     let least = report.least_memory_mib();
@@ -167,6 +191,7 @@ fn run(cli: &Cli) -> Result<i32, Failure> {
         Some(tar) => boot.boot_module(tar),
         None => boot,
     };
+    let boot = if net { boot.user_network(&cli.forward) } else { boot };
     let outcome = boot.run().map_err(|e| could_not_boot(format!("QEMU could not be started: {e}")))?;
     status_of(&outcome, cli.timeout)
 }
