@@ -130,7 +130,7 @@ static struct fs_node *fd_node(int fd, int not_fs_errno)
 }
 
 /* Where a *at() call's relative path starts: 0 with *start (NULL: the
- * cwd), or an errno. */
+ * cwd), or -1 with errno (EBADF, ENOTDIR), as every *at() call fails. */
 static int start_of(int dirfd, const char *path, struct fs_node **start)
 {
     *start = NULL;
@@ -138,9 +138,9 @@ static int start_of(int dirfd, const char *path, struct fs_node **start)
         return 0;
     struct open_file *f = __minlibc_fd(dirfd);
     if (!f)
-        return EBADF;
+        MINLIBC_FAIL(EBADF, -1);
     if (f->dev != &__minlibc_fs_device || !S_ISDIR(((struct fs_node *)f->node)->mode))
-        return ENOTDIR;
+        MINLIBC_FAIL(ENOTDIR, -1);
     *start = f->node;
     return 0;
 }
@@ -150,6 +150,19 @@ static mode_t current_umask(void)
     mode_t m = umask(0);
     umask(m);
     return m;
+}
+
+/* Creates the missing entry `l` names, for open(O_CREAT) and mkdir: both
+ * refuse a read-only directory (EROFS) and one already removed (ENOENT,
+ * as Linux does for a deleted cwd), and both filter the permission bits
+ * through the umask. NULL with errno on failure. */
+static struct fs_node *create_entry(const struct fs_last *l, mode_t type, mode_t perm)
+{
+    if (!l->dir->writable)
+        MINLIBC_FAIL(EROFS, NULL);
+    if (l->dir->removed)
+        MINLIBC_FAIL(ENOENT, NULL);
+    return __minlibc_fs_add(l->dir, l->name, l->len, type | (perm & 07777 & ~current_umask()));
 }
 
 /* ---------------------------------------------------------------- open */
@@ -184,11 +197,7 @@ static int open_from(struct fs_node *start, const char *path, int flags, mode_t 
         if (!n) {
             if (l.trailing || l.dot)
                 MINLIBC_FAIL(EISDIR, -1);
-            if (!l.dir->writable)
-                MINLIBC_FAIL(EROFS, -1);
-            if (l.dir->removed)
-                MINLIBC_FAIL(ENOENT, -1);
-            n = __minlibc_fs_add(l.dir, l.name, l.len, S_IFREG | (mode & 07777 & ~current_umask()));
+            n = create_entry(&l, S_IFREG, mode);
             if (!n)
                 return -1;
         } else if (S_ISDIR(n->mode)) {
@@ -239,9 +248,8 @@ int openat(int dirfd, const char *path, int flags, ...)
         va_end(ap);
     }
     struct fs_node *start;
-    int e = start_of(dirfd, path, &start);
-    if (e)
-        MINLIBC_FAIL(e, -1);
+    if (start_of(dirfd, path, &start) < 0)
+        return -1;
     return open_from(start, path, flags, mode);
 }
 
@@ -362,9 +370,8 @@ int fstatat(int dirfd, const char *restrict p, struct stat *restrict st, int fla
     if ((flags & AT_EMPTY_PATH) && p && !*p)
         return dirfd == AT_FDCWD ? stat(".", st) : fstat(dirfd, st);
     struct fs_node *start;
-    int e = start_of(dirfd, p, &start);
-    if (e)
-        MINLIBC_FAIL(e, -1);
+    if (start_of(dirfd, p, &start) < 0)
+        return -1;
     return stat_from(start, p, st, !(flags & AT_SYMLINK_NOFOLLOW));
 }
 
@@ -397,9 +404,8 @@ int faccessat(int dirfd, const char *p, int mode, int flags)
     if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW))
         MINLIBC_FAIL(EINVAL, -1);
     struct fs_node *start;
-    int e = start_of(dirfd, p, &start);
-    if (e)
-        MINLIBC_FAIL(e, -1);
+    if (start_of(dirfd, p, &start) < 0)
+        return -1;
     return access_from(start, p, mode);
 }
 
@@ -508,11 +514,7 @@ static int mkdir_from(struct fs_node *start, const char *p, mode_t m)
         MINLIBC_FAIL(e, -1);
     if (l.node)
         MINLIBC_FAIL(EEXIST, -1);
-    if (!l.dir->writable)
-        MINLIBC_FAIL(EROFS, -1);
-    if (l.dir->removed)
-        MINLIBC_FAIL(ENOENT, -1);
-    if (!__minlibc_fs_add(l.dir, l.name, l.len, S_IFDIR | (m & 07777 & ~current_umask())))
+    if (!create_entry(&l, S_IFDIR, m))
         return -1;
     return 0;
 }
@@ -522,9 +524,8 @@ int mkdir(const char *p, mode_t m) { return mkdir_from(NULL, p, m); }
 int mkdirat(int dirfd, const char *p, mode_t m)
 {
     struct fs_node *start;
-    int e = start_of(dirfd, p, &start);
-    if (e)
-        MINLIBC_FAIL(e, -1);
+    if (start_of(dirfd, p, &start) < 0)
+        return -1;
     return mkdir_from(start, p, m);
 }
 
@@ -579,9 +580,8 @@ int unlinkat(int dirfd, const char *p, int flags)
     if (flags & ~AT_REMOVEDIR)
         MINLIBC_FAIL(EINVAL, -1);
     struct fs_node *start;
-    int e = start_of(dirfd, p, &start);
-    if (e)
-        MINLIBC_FAIL(e, -1);
+    if (start_of(dirfd, p, &start) < 0)
+        return -1;
     return (flags & AT_REMOVEDIR) ? rmdir_from(start, p) : unlink_from(start, p);
 }
 

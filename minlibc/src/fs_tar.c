@@ -276,12 +276,9 @@ int __minlibc_tar_normalise(const char *in, char *out, size_t cap, char *why, si
     size_t o = 0;
     const char *p = in;
     while (*p) {
-        const char *s = p;
-        while (*p && *p != '/')
-            p++;
-        size_t n = (size_t)(p - s);
-        if (*p)
-            p++;
+        const char *s;
+        size_t n;
+        p = __minlibc_path_component(p, &s, &n);
         if (n == 0 || (n == 1 && s[0] == '.'))
             continue;
         if (n == 2 && s[0] == '.' && s[1] == '.')

@@ -244,6 +244,16 @@ static int why_of(char *why, size_t cap, const char *path, const char *what)
     return -1;
 }
 
+const char *__minlibc_path_component(const char *p, const char **name, size_t *len)
+{
+    const char *s = p;
+    while (*p && *p != '/')
+        p++;
+    *name = s;
+    *len = (size_t)(p - s);
+    return *p ? p + 1 : p;
+}
+
 /* Whether a relative symbolic link target, from a link `depth` directories
  * below the root, climbs above the root. */
 static int link_escapes(const char *target, size_t depth)
@@ -253,12 +263,9 @@ static int link_escapes(const char *target, size_t depth)
     long d = (long)depth;
     const char *p = target;
     while (*p) {
-        const char *s = p;
-        while (*p && *p != '/')
-            p++;
-        size_t n = (size_t)(p - s);
-        if (*p)
-            p++;
+        const char *s;
+        size_t n;
+        p = __minlibc_path_component(p, &s, &n);
         if (n == 2 && s[0] == '.' && s[1] == '.') {
             if (--d < 0)
                 return 1;

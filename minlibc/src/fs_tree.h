@@ -51,6 +51,12 @@ int __minlibc_tar_next(struct tar_reader *, struct tar_entry *e, char *why, size
  * ".." components, components longer than FS_NAME_MAX; `why` says which. */
 int __minlibc_tar_normalise(const char *in, char *out, size_t cap, char *why, size_t why_cap);
 
+/* Splits off the path component that starts at `p`: *name and *len
+ * describe it (up to the next '/' or the end; len 0 between two
+ * slashes). Returns where the next component starts, past that slash:
+ * at the terminating NUL once the path is used up. */
+const char *__minlibc_path_component(const char *p, const char **name, size_t *len);
+
 /* --------------------------------------------------------------- nodes */
 
 struct fs_node {

@@ -125,6 +125,16 @@ static int sock_of(int fd, struct open_file **out)
     return f->sock;
 }
 
+/* A platform call's status as a libc one: its negative errno becomes -1
+ * with errno set; every call that only reports success or failure ends
+ * this way. */
+static int platform_status(int r)
+{
+    if (r < 0)
+        MINLIBC_FAIL(-r, -1);
+    return 0;
+}
+
 int __minlibc_socket_revents(struct open_file *f, int events)
 {
     int m = halvm_net_ready(f->sock);
@@ -161,6 +171,28 @@ static int wait_more(uint64_t deadline)
 static int nonblocking(struct open_file *f, int msg_flags)
 {
     return (f->flags & O_NONBLOCK) || (msg_flags & MSG_DONTWAIT);
+}
+
+/* Whether a call the platform answered with `r` waits and tries again:
+ * only for EAGAIN, only on a blocking socket, only before its deadline
+ * (waiting processes the packets that may let it succeed). */
+static int retry_after_wait(intptr_t r, struct open_file *f, int msg_flags, uint64_t deadline)
+{
+    return r == -EAGAIN && !nonblocking(f, msg_flags) && wait_more(deadline);
+}
+
+/* When a blocking call on handle `h` gives up: SO_RCVTIMEO bounds
+ * receiving and accepting, SO_SNDTIMEO sending and connecting (Linux). */
+static uint64_t receive_deadline(int h)
+{
+    struct sock_state *st = state_of(h);
+    return deadline_after(st ? st->rcvtimeo_ns : 0);
+}
+
+static uint64_t send_deadline(int h)
+{
+    struct sock_state *st = state_of(h);
+    return deadline_after(st ? st->sndtimeo_ns : 0);
 }
 
 /* -------------------------------------------------------- addresses */
@@ -206,12 +238,20 @@ static int endpoint_out(const struct halvm_net_endpoint *ep, struct sockaddr *sa
 
 /* ------------------------------------------------------- the calls */
 
+/* A new socket descriptor, its handle not set yet; socket() and accept4()
+ * take the same SOCK_NONBLOCK / SOCK_CLOEXEC flags. -1 with errno
+ * (EMFILE) when the table is full. */
+static int open_socket_descriptor(int flags)
+{
+    return __minlibc_open_node(&__minlibc_socket_device,
+                               O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0) |
+                               ((flags & SOCK_CLOEXEC) ? O_CLOEXEC : 0), NULL);
+}
+
 /* A descriptor on handle `h` (the handle is closed when there is none). */
 static int new_descriptor(int h, int flags)
 {
-    int fd = __minlibc_open_node(&__minlibc_socket_device,
-                                 O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0) |
-                                 ((flags & SOCK_CLOEXEC) ? O_CLOEXEC : 0), NULL);
+    int fd = open_socket_descriptor(flags);
     if (fd < 0) {
         halvm_net_close(h);
         return -1;
@@ -266,10 +306,7 @@ int bind(int fd, const struct sockaddr *addr, socklen_t len)
     struct halvm_net_endpoint ep;
     if (endpoint_in(addr, len, &ep) < 0)
         return -1;
-    int r = halvm_net_bind(h, &ep);
-    if (r < 0)
-        MINLIBC_FAIL(-r, -1);
-    return 0;
+    return platform_status(halvm_net_bind(h, &ep));
 }
 
 int listen(int fd, int backlog)
@@ -277,10 +314,7 @@ int listen(int fd, int backlog)
     int h = sock_of(fd, NULL);
     if (h < 0)
         return -1;
-    int r = halvm_net_listen(h, backlog);
-    if (r < 0)
-        MINLIBC_FAIL(-r, -1);
-    return 0;
+    return platform_status(halvm_net_listen(h, backlog));
 }
 
 int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int flags)
@@ -294,12 +328,10 @@ int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int
     if (addr && !len)
         MINLIBC_FAIL(EFAULT, -1);
     struct sock_state *lst = state_of(h);
-    uint64_t deadline = deadline_after(lst ? lst->rcvtimeo_ns : 0);
+    uint64_t deadline = receive_deadline(h);
     /* the descriptor first: with a full table the connection stays
      * pending (EMFILE), as on Linux, instead of being taken and lost */
-    int nfd = __minlibc_open_node(&__minlibc_socket_device,
-                                  O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0) |
-                                  ((flags & SOCK_CLOEXEC) ? O_CLOEXEC : 0), NULL);
+    int nfd = open_socket_descriptor(flags);
     if (nfd < 0)
         return -1;
     struct open_file *nf = __minlibc_fd(nfd);
@@ -308,7 +340,7 @@ int accept4(int fd, struct sockaddr *restrict addr, socklen_t *restrict len, int
     int n;
     for (;;) {
         n = halvm_net_accept(h, &peer);
-        if (n != -EAGAIN || nonblocking(f, 0) || !wait_more(deadline))
+        if (!retry_after_wait(n, f, 0, deadline))
             break;
     }
     if (n < 0) {
@@ -345,8 +377,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
     }
     int r = halvm_net_connect(h, &ep);
     if (r == -EINPROGRESS && !nonblocking(f, 0)) {
-        struct sock_state *st = state_of(h);
-        uint64_t deadline = deadline_after(st ? st->sndtimeo_ns : 0);
+        uint64_t deadline = send_deadline(h);
         for (;;) {
             int m = halvm_net_ready(h);
             if (m < 0)
@@ -358,9 +389,7 @@ int connect(int fd, const struct sockaddr *addr, socklen_t len)
         }
         r = -halvm_net_take_error(h);
     }
-    if (r < 0)
-        MINLIBC_FAIL(-r, -1);
-    return 0;
+    return platform_status(r);
 }
 
 int shutdown(int fd, int how)
@@ -368,38 +397,33 @@ int shutdown(int fd, int how)
     int h = sock_of(fd, NULL);
     if (h < 0)
         return -1;
-    int r = halvm_net_shutdown(h, how);
-    if (r < 0)
-        MINLIBC_FAIL(-r, -1);
-    return 0;
+    return platform_status(halvm_net_shutdown(h, how));
+}
+
+/* getsockname and getpeername differ only in which end the platform
+ * reports (halvm_net_local or halvm_net_peer). */
+static int report_endpoint(int fd, int (*which_end)(int, struct halvm_net_endpoint *),
+                           struct sockaddr *addr, socklen_t *len)
+{
+    int h = sock_of(fd, NULL);
+    if (h < 0)
+        return -1;
+    if (!addr || !len)
+        MINLIBC_FAIL(EFAULT, -1);
+    struct halvm_net_endpoint ep;
+    if (platform_status(which_end(h, &ep)) < 0)
+        return -1;
+    return endpoint_out(&ep, addr, len);
 }
 
 int getsockname(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
-    int h = sock_of(fd, NULL);
-    if (h < 0)
-        return -1;
-    if (!addr || !len)
-        MINLIBC_FAIL(EFAULT, -1);
-    struct halvm_net_endpoint ep;
-    int r = halvm_net_local(h, &ep);
-    if (r < 0)
-        MINLIBC_FAIL(-r, -1);
-    return endpoint_out(&ep, addr, len);
+    return report_endpoint(fd, halvm_net_local, addr, len);
 }
 
 int getpeername(int fd, struct sockaddr *restrict addr, socklen_t *restrict len)
 {
-    int h = sock_of(fd, NULL);
-    if (h < 0)
-        return -1;
-    if (!addr || !len)
-        MINLIBC_FAIL(EFAULT, -1);
-    struct halvm_net_endpoint ep;
-    int r = halvm_net_peer(h, &ep);
-    if (r < 0)
-        MINLIBC_FAIL(-r, -1);
-    return endpoint_out(&ep, addr, len);
+    return report_endpoint(fd, halvm_net_peer, addr, len);
 }
 
 int sockatmark(int fd)
@@ -409,6 +433,18 @@ int sockatmark(int fd)
 }
 
 /* ------------------------------------------------------ sending */
+
+/* What sending and receiving check of the caller's buffer alike: EFAULT
+ * when there is none for a non-zero length, and at most MINLIBC_RW_MAX
+ * bytes moved by one call (Linux's cap), which *n is cut to. */
+static int checked_io_length(const void *buf, size_t *n)
+{
+    if (!buf && *n)
+        MINLIBC_FAIL(EFAULT, -1);
+    if (*n > MINLIBC_RW_MAX)
+        *n = MINLIBC_RW_MAX;
+    return 0;
+}
 
 static const int SEND_FLAGS = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_EOR | MSG_CONFIRM | MSG_DONTROUTE;
 
@@ -421,14 +457,11 @@ static ssize_t send_common(struct open_file *f, const void *buf, size_t n, int f
         MINLIBC_FAIL(EOPNOTSUPP, -1);
     if (flags & ~SEND_FLAGS)
         MINLIBC_FAIL(EINVAL, -1);
-    if (!buf && n)
-        MINLIBC_FAIL(EFAULT, -1);
-    if (n > MINLIBC_RW_MAX)
-        n = MINLIBC_RW_MAX;
+    if (checked_io_length(buf, &n) < 0)
+        return -1;
     int h = f->sock;
-    struct sock_state *st = state_of(h);
     int stream = halvm_net_kind(h) == HALVM_NET_TCP;
-    uint64_t deadline = deadline_after(st ? st->sndtimeo_ns : 0);
+    uint64_t deadline = send_deadline(h);
     size_t done = 0;
     for (;;) {
         intptr_t r = halvm_net_send(h, (const char *)buf + done, n - done, stream ? NULL : to);
@@ -438,7 +471,7 @@ static ssize_t send_common(struct open_file *f, const void *buf, size_t n, int f
                 return (ssize_t)done;
             continue;
         }
-        if (r != -EAGAIN || nonblocking(f, flags) || !wait_more(deadline)) {
+        if (!retry_after_wait(r, f, flags, deadline)) {
             if (done)
                 return (ssize_t)done;
             MINLIBC_FAIL((int)-r, -1);
@@ -561,14 +594,11 @@ static ssize_t recv_common(struct open_file *f, void *buf, size_t n, int flags,
         MINLIBC_FAIL(EINVAL, -1); /* Linux: no urgent data is pending */
     if (flags & ~RECV_FLAGS)
         MINLIBC_FAIL(EINVAL, -1);
-    if (!buf && n)
-        MINLIBC_FAIL(EFAULT, -1);
-    if (n > MINLIBC_RW_MAX)
-        n = MINLIBC_RW_MAX;
+    if (checked_io_length(buf, &n) < 0)
+        return -1;
     int h = f->sock;
-    struct sock_state *st = state_of(h);
     int stream = halvm_net_kind(h) == HALVM_NET_TCP;
-    uint64_t deadline = deadline_after(st ? st->rcvtimeo_ns : 0);
+    uint64_t deadline = receive_deadline(h);
     int peek = (flags & MSG_PEEK) ? HALVM_NET_PEEK : 0;
     size_t done = 0;
     if (truncated)
@@ -588,7 +618,7 @@ static ssize_t recv_common(struct open_file *f, void *buf, size_t n, int flags,
                 return (ssize_t)done;
             continue;
         }
-        if (r != -EAGAIN || nonblocking(f, flags) || !wait_more(deadline)) {
+        if (!retry_after_wait(r, f, flags, deadline)) {
             if (done)
                 return (ssize_t)done;
             MINLIBC_FAIL((int)-r, -1);
@@ -692,34 +722,31 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 
 /* ------------------------------------------------------- options */
 
-static int int_arg(const void *v, socklen_t n, int *out)
+/* Copies setsockopt's argument of `size` bytes into *out: EFAULT without
+ * one, EINVAL when shorter (Linux; a longer one is read in part). */
+static int option_arg(const void *v, socklen_t n, void *out, size_t size)
 {
     if (!v)
         MINLIBC_FAIL(EFAULT, -1);
-    if (n < (socklen_t)sizeof(int))
+    if (n < (socklen_t)size)
         MINLIBC_FAIL(EINVAL, -1);
-    memcpy(out, v, sizeof *out);
+    memcpy(out, v, size);
     return 0;
+}
+
+static int int_arg(const void *v, socklen_t n, int *out)
+{
+    return option_arg(v, n, out, sizeof *out);
 }
 
 static int timeout_arg(const void *v, socklen_t n, uint64_t *ns)
 {
     struct timeval tv;
-    if (!v)
-        MINLIBC_FAIL(EFAULT, -1);
-    if (n < (socklen_t)sizeof tv)
-        MINLIBC_FAIL(EINVAL, -1);
-    memcpy(&tv, v, sizeof tv);
+    if (option_arg(v, n, &tv, sizeof tv) < 0)
+        return -1;
     if (tv.tv_sec < 0 || tv.tv_usec < 0 || tv.tv_usec >= 1000000)
         MINLIBC_FAIL(EDOM, -1); /* Linux's errno for a bad timeval */
     *ns = (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u;
-    return 0;
-}
-
-static int platform(int r)
-{
-    if (r < 0)
-        MINLIBC_FAIL(-r, -1);
     return 0;
 }
 
@@ -756,18 +783,15 @@ int setsockopt(int fd, int level, int opt, const void *v, socklen_t n)
         case SO_SNDBUF: st->sndbuf = x; return 0;
         case SO_KEEPALIVE:
             st->keepalive = !!x;
-            return stream ? platform(halvm_net_setopt(h, HALVM_NET_OPT_KEEPALIVE_MS, keepalive_ms(st))) : 0;
+            return stream ? platform_status(halvm_net_setopt(h, HALVM_NET_OPT_KEEPALIVE_MS, keepalive_ms(st))) : 0;
         case SO_LINGER: {
             struct linger l;
-            if (!v)
-                MINLIBC_FAIL(EFAULT, -1);
-            if (n < (socklen_t)sizeof l)
-                MINLIBC_FAIL(EINVAL, -1);
-            memcpy(&l, v, sizeof l);
+            if (option_arg(v, n, &l, sizeof l) < 0)
+                return -1;
             st->linger = l;
             /* only "reset on close" changes what close does; a lingering
              * close always finishes in the background */
-            return stream ? platform(halvm_net_setopt(h, HALVM_NET_OPT_ABORT_ON_CLOSE,
+            return stream ? platform_status(halvm_net_setopt(h, HALVM_NET_OPT_ABORT_ON_CLOSE,
                                                       l.l_onoff && l.l_linger == 0)) : 0;
         }
         case SO_RCVTIMEO:
@@ -786,7 +810,7 @@ int setsockopt(int fd, int level, int opt, const void *v, socklen_t n)
         switch (opt) {
         case TCP_NODELAY:
             st->nodelay = !!x;
-            return platform(halvm_net_setopt(h, HALVM_NET_OPT_NODELAY, !!x));
+            return platform_status(halvm_net_setopt(h, HALVM_NET_OPT_NODELAY, !!x));
         case TCP_KEEPIDLE:
         case TCP_KEEPINTVL:
         case TCP_KEEPCNT:
@@ -798,7 +822,7 @@ int setsockopt(int fd, int level, int opt, const void *v, socklen_t n)
                 st->keepintvl = x;
             else
                 st->keepcnt = x;
-            return st->keepalive ? platform(halvm_net_setopt(h, HALVM_NET_OPT_KEEPALIVE_MS, keepalive_ms(st))) : 0;
+            return st->keepalive ? platform_status(halvm_net_setopt(h, HALVM_NET_OPT_KEEPALIVE_MS, keepalive_ms(st))) : 0;
         default:
             MINLIBC_FAIL(ENOPROTOOPT, -1);
         }
@@ -807,17 +831,32 @@ int setsockopt(int fd, int level, int opt, const void *v, socklen_t n)
     MINLIBC_FAIL(ENOPROTOOPT, -1);
 }
 
-/* Copies an int result, truncated to *n (Linux). */
-static int put_int(void *v, socklen_t *n, int x)
+/* Copies getsockopt's result of `size` bytes, truncated to *n (Linux),
+ * and sets *n to what was copied. */
+static int put_option(void *v, socklen_t *n, const void *src, size_t size)
 {
     if (!v || !n)
         MINLIBC_FAIL(EFAULT, -1);
-    if ((int)*n < 0)
-        MINLIBC_FAIL(EINVAL, -1);
-    socklen_t k = *n < sizeof x ? *n : sizeof x;
-    memcpy(v, &x, k);
+    socklen_t k = *n < size ? *n : (socklen_t)size;
+    memcpy(v, src, k);
     *n = k;
     return 0;
+}
+
+/* An int result; a negative length is refused, as Linux does for them. */
+static int put_int(void *v, socklen_t *n, int x)
+{
+    if (v && n && (int)*n < 0)
+        MINLIBC_FAIL(EINVAL, -1);
+    return put_option(v, n, &x, sizeof x);
+}
+
+/* An int the platform reports, or its negative errno as the failure. */
+static int put_platform_int(void *v, socklen_t *n, int r)
+{
+    if (r < 0)
+        MINLIBC_FAIL(-r, -1);
+    return put_int(v, n, r);
 }
 
 int getsockopt(int fd, int level, int opt, void *restrict v, socklen_t *restrict n)
@@ -832,18 +871,8 @@ int getsockopt(int fd, int level, int opt, void *restrict v, socklen_t *restrict
         case SO_TYPE: return put_int(v, n, stream ? SOCK_STREAM : SOCK_DGRAM);
         case SO_DOMAIN: return put_int(v, n, AF_INET);
         case SO_PROTOCOL: return put_int(v, n, stream ? IPPROTO_TCP : IPPROTO_UDP);
-        case SO_ERROR: {
-            int e = halvm_net_take_error(h);
-            if (e < 0)
-                MINLIBC_FAIL(-e, -1);
-            return put_int(v, n, e);
-        }
-        case SO_ACCEPTCONN: {
-            int l = halvm_net_listening(h);
-            if (l < 0)
-                MINLIBC_FAIL(-l, -1);
-            return put_int(v, n, l);
-        }
+        case SO_ERROR: return put_platform_int(v, n, halvm_net_take_error(h));
+        case SO_ACCEPTCONN: return put_platform_int(v, n, halvm_net_listening(h));
         case SO_REUSEADDR: return put_int(v, n, st->reuseaddr);
         case SO_REUSEPORT: return put_int(v, n, st->reuseport);
         case SO_KEEPALIVE: return put_int(v, n, st->keepalive);
@@ -851,24 +880,12 @@ int getsockopt(int fd, int level, int opt, void *restrict v, socklen_t *restrict
         case SO_OOBINLINE: return put_int(v, n, st->oobinline);
         case SO_RCVBUF: return put_int(v, n, stream ? TCP_RCVBUF : UDP_BUF);
         case SO_SNDBUF: return put_int(v, n, stream ? TCP_SNDBUF : UDP_BUF);
-        case SO_LINGER: {
-            if (!v || !n)
-                MINLIBC_FAIL(EFAULT, -1);
-            socklen_t k = *n < sizeof st->linger ? *n : sizeof st->linger;
-            memcpy(v, &st->linger, k);
-            *n = k;
-            return 0;
-        }
+        case SO_LINGER: return put_option(v, n, &st->linger, sizeof st->linger);
         case SO_RCVTIMEO:
         case SO_SNDTIMEO: {
             uint64_t ns = opt == SO_RCVTIMEO ? st->rcvtimeo_ns : st->sndtimeo_ns;
             struct timeval tv = { (time_t)(ns / 1000000000u), (suseconds_t)(ns % 1000000000u / 1000u) };
-            if (!v || !n)
-                MINLIBC_FAIL(EFAULT, -1);
-            socklen_t k = *n < sizeof tv ? *n : sizeof tv;
-            memcpy(v, &tv, k);
-            *n = k;
-            return 0;
+            return put_option(v, n, &tv, sizeof tv);
         }
         default:
             MINLIBC_FAIL(ENOPROTOOPT, -1);

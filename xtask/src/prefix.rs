@@ -4,6 +4,7 @@
 //! <prefix>/bin/halvm-*                       what users run (ghc, ghc-pkg, cabal, hsc2hs, config, inspect, run)
 //! <prefix>/bin/x86_64-halvm-linux-*          the cross compiler and the target C tools
 //! <prefix>/lib/x86_64-halvm-linux-ghc-9.0.2  GHC's library directory
+//!   .../bin/ghc-iserv                        the Template Haskell interpreter (iserv.rs)
 //! <prefix>/lib/halvm/                        headers, rts-xen, minlibc, libm, linker script
 //! <prefix>/lib/halvm/lib/halvm-info.o        the build-info note every image links (halvm-inspect reads it)
 //! <prefix>/lib/halvm/cabal-install/cabal      the cabal-install halvm-cabal runs

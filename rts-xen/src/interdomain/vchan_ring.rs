@@ -197,6 +197,20 @@ pub struct Endpoint {
 unsafe impl Send for Endpoint {}
 
 impl Endpoint {
+    /// The endpoint of `role` over `page`, reading one ring and writing
+    /// the other: the server and the client differ only in which of the
+    /// page's two rings is which. Our indices start where the page's copies
+    /// stand (zero on a fresh page; for a client, where the server left
+    /// them, hence Acquire), each taken from its own ring's ring_shared.
+    ///
+    /// # Safety
+    /// As for server().
+    unsafe fn attach(page: *mut u8, role: Role, read: Ring, write: Ring) -> Endpoint {
+        let cons = u32_at(page, read.shared + CONS).load(Ordering::Acquire);
+        let prod = u32_at(page, write.shared + PROD).load(Ordering::Acquire);
+        Endpoint { page, role, read, write, cons, prod, broken: false }
+    }
+
     /// Sets up a zeroed control page as the server: the orders, the live
     /// bytes (the client's "waiting") and the client's request to be told
     /// of writes. `read_buf` / `write_buf` are the rings' bytes (inside the
@@ -213,15 +227,9 @@ impl Endpoint {
         u8_at(page, SRV_LIVE).store(LIVE_OPEN, Ordering::Relaxed);
         u8_at(page, CLI_NOTIFY).store(NOTIFY_WRITE, Ordering::Relaxed);
         fence(Ordering::SeqCst);
-        Endpoint {
-            page,
-            role: Role::Server,
-            read: Ring { buf: read_buf, size: 1 << read_order, shared: LEFT },
-            write: Ring { buf: write_buf, size: 1 << write_order, shared: RIGHT },
-            cons: u32_at(page, LEFT + CONS).load(Ordering::Relaxed),
-            prod: u32_at(page, RIGHT + PROD).load(Ordering::Relaxed),
-            broken: false,
-        }
+        Self::attach(page, Role::Server,
+                     Ring { buf: read_buf, size: 1 << read_order, shared: LEFT },
+                     Ring { buf: write_buf, size: 1 << write_order, shared: RIGHT })
     }
 
     /// Joins a server's control page as the client, with the orders
@@ -232,16 +240,9 @@ impl Endpoint {
     /// As for server().
     pub unsafe fn client(page: *mut u8, write_order: u16, read_order: u16, write_buf: *mut u8,
                          read_buf: *mut u8) -> Endpoint {
-        let e = Endpoint {
-            page,
-            role: Role::Client,
-            read: Ring { buf: read_buf, size: 1 << read_order, shared: RIGHT },
-            write: Ring { buf: write_buf, size: 1 << write_order, shared: LEFT },
-            // where the server left them (zero from a fresh server)
-            cons: u32_at(page, RIGHT + CONS).load(Ordering::Acquire),
-            prod: u32_at(page, LEFT + PROD).load(Ordering::Acquire),
-            broken: false,
-        };
+        let e = Self::attach(page, Role::Client,
+                             Ring { buf: read_buf, size: 1 << read_order, shared: RIGHT },
+                             Ring { buf: write_buf, size: 1 << write_order, shared: LEFT });
         u8_at(page, CLI_LIVE).store(LIVE_OPEN, Ordering::Relaxed);
         u8_at(page, SRV_NOTIFY).store(NOTIFY_WRITE, Ordering::Relaxed);
         fence(Ordering::SeqCst);

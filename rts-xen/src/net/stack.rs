@@ -697,10 +697,7 @@ impl<D: Device> Stack<D> {
                 let s = self.refresh(h, now)?;
                 match s.phase {
                     Phase::Connecting { .. } => Err(EALREADY),
-                    Phase::Failed(e) => {
-                        self.set_phase(h, Phase::Dead);
-                        Err(e)
-                    }
+                    Phase::Failed(e) => Err(self.report_failure(h, e)),
                     _ => Err(EISCONN),
                 }
             }
@@ -713,6 +710,27 @@ impl<D: Device> Stack<D> {
         if let Slot::TcpStream { mut s, opts } = self.slots[h as usize] {
             s.phase = phase;
             self.slots[h as usize] = Slot::TcpStream { s, opts };
+        }
+    }
+
+    /// A failed connection's errno is reported once, by the call that
+    /// meets it first (or SO_ERROR); from then on the stream is over.
+    fn report_failure(&mut self, h: i32, e: i32) -> i32 {
+        self.set_phase(h, Phase::Dead);
+        e
+    }
+
+    /// Where send and recv on a connected stream start: its refreshed
+    /// state when open; None when the connection is over (send then fails
+    /// with EPIPE, recv sees the end of the stream); EAGAIN while it is
+    /// still connecting, and a failure's errno (reported once).
+    fn open_stream(&mut self, h: i32, now: Instant) -> Result<Option<Stream>, i32> {
+        let s = self.refresh(h, now)?;
+        match s.phase {
+            Phase::Connecting { .. } => Err(EAGAIN),
+            Phase::Failed(e) => Err(self.report_failure(h, e)),
+            Phase::Dead => Ok(None),
+            Phase::Open => Ok(Some(s)),
         }
     }
 
@@ -744,8 +762,7 @@ impl<D: Device> Stack<D> {
         match self.slot(h)? {
             Slot::TcpStream { .. } => {
                 if let Phase::Failed(e) = self.refresh(h, now)?.phase {
-                    self.set_phase(h, Phase::Dead);
-                    return Ok(e);
+                    return Ok(self.report_failure(h, e));
                 }
                 Ok(0)
             }
@@ -758,16 +775,7 @@ impl<D: Device> Stack<D> {
         match self.slot(h)? {
             Slot::TcpFresh { .. } | Slot::TcpListening { .. } => Err(ENOTCONN),
             Slot::TcpStream { .. } => {
-                let s = self.refresh(h, now)?;
-                match s.phase {
-                    Phase::Connecting { .. } => return Err(EAGAIN),
-                    Phase::Failed(e) => {
-                        self.set_phase(h, Phase::Dead);
-                        return Err(e);
-                    }
-                    Phase::Dead => return Err(EPIPE),
-                    Phase::Open => {}
-                }
+                let Some(s) = self.open_stream(h, now)? else { return Err(EPIPE) };
                 if s.shut_wr {
                     return Err(EPIPE);
                 }
@@ -818,16 +826,7 @@ impl<D: Device> Stack<D> {
         match self.slot(h)? {
             Slot::TcpFresh { .. } | Slot::TcpListening { .. } => Err(ENOTCONN),
             Slot::TcpStream { .. } => {
-                let s = self.refresh(h, now)?;
-                match s.phase {
-                    Phase::Connecting { .. } => return Err(EAGAIN),
-                    Phase::Failed(e) => {
-                        self.set_phase(h, Phase::Dead);
-                        return Err(e);
-                    }
-                    Phase::Dead => return Ok((0, 0, None)),
-                    Phase::Open => {}
-                }
+                let Some(s) = self.open_stream(h, now)? else { return Ok((0, 0, None)) };
                 if s.shut_rd {
                     return Ok((0, 0, None));
                 }

@@ -378,8 +378,13 @@ pub unsafe extern "C" fn halvm_vchan_client(server_domid: u32, path: *const c_ch
     handle(c_path(path).and_then(|p| client(server_domid, p)))
 }
 
-#[no_mangle]
-pub unsafe extern "C" fn halvm_vchan_read(h: c_int, buf: *mut c_void, len: usize) -> c_long {
+/// What halvm_vchan_read and halvm_vchan_write share: the handle check,
+/// an empty transfer succeeding before the buffer is looked at, a null
+/// buffer refused, the event to the peer whenever the ring moved, and the
+/// C result (a byte count or a negated errno). `transfer` moves the bytes
+/// between the endpoint and the caller's buffer.
+fn ring_io(h: c_int, buf: *const c_void, len: usize,
+           transfer: impl FnOnce(&mut Endpoint, &mut dyn FnMut()) -> Result<usize, c_int>) -> c_long {
     let ch = match channel(h) {
         Ok(c) => c,
         Err(e) => return -(e as c_long),
@@ -390,37 +395,34 @@ pub unsafe extern "C" fn halvm_vchan_read(h: c_int, buf: *mut c_void, len: usize
     if buf.is_null() {
         return -(EINVAL as c_long);
     }
-    let out = core::slice::from_raw_parts_mut(buf as *mut u8, len);
     let port = ch.port;
-    match ch.ep.read(out, &mut || {
+    match transfer(&mut ch.ep, &mut || {
         let _ = evtchn_api::notify(port);
     }) {
         Ok(n) => n as c_long,
-        Err(ring::Error::Closed) => 0,
-        Err(e) => -(ring_errno(e, EIO) as c_long),
+        Err(e) => -(e as c_long),
     }
 }
 
 #[no_mangle]
+pub unsafe extern "C" fn halvm_vchan_read(h: c_int, buf: *mut c_void, len: usize) -> c_long {
+    ring_io(h, buf, len, |ep, notify| {
+        let out = core::slice::from_raw_parts_mut(buf as *mut u8, len);
+        match ep.read(out, notify) {
+            Ok(n) => Ok(n),
+            // the peer closed and the ring is drained: end of stream
+            Err(ring::Error::Closed) => Ok(0),
+            Err(e) => Err(ring_errno(e, EIO)),
+        }
+    })
+}
+
+#[no_mangle]
 pub unsafe extern "C" fn halvm_vchan_write(h: c_int, buf: *const c_void, len: usize) -> c_long {
-    let ch = match channel(h) {
-        Ok(c) => c,
-        Err(e) => return -(e as c_long),
-    };
-    if len == 0 {
-        return 0;
-    }
-    if buf.is_null() {
-        return -(EINVAL as c_long);
-    }
-    let data = core::slice::from_raw_parts(buf as *const u8, len);
-    let port = ch.port;
-    match ch.ep.write(data, &mut || {
-        let _ = evtchn_api::notify(port);
-    }) {
-        Ok(n) => n as c_long,
-        Err(e) => -(ring_errno(e, EPIPE) as c_long),
-    }
+    ring_io(h, buf, len, |ep, notify| {
+        let data = core::slice::from_raw_parts(buf as *const u8, len);
+        ep.write(data, notify).map_err(|e| ring_errno(e, EPIPE))
+    })
 }
 
 #[no_mangle]

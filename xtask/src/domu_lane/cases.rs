@@ -480,7 +480,11 @@ fn shutdown_poweroff(out: &Ended) -> Result<(), String> {
 /// reboot (which the configuration's on_reboot = "destroy" then destroys).
 fn shutdown_reboot(out: &Ended) -> Result<(), String> {
     out.line("shutdown: request reboot after ")?;
-    out.xl_line("action: xl reboot exited 0")?;
+    // Not its status: this guest reboots so fast that xl 4.17's `reboot`
+    // sometimes finds its domain destroyed under it (on_reboot = destroy)
+    // and aborts ("malloc(): corrupted top size", status 134) after the
+    // request was delivered; the guest's side is what is checked here.
+    out.xl_line("action: xl reboot exited ")?;
     out.exit_on_request(0, REBOOT)
 }
 

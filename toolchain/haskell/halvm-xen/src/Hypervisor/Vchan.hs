@@ -71,7 +71,10 @@ connect server path = go (100 :: Int)
       r <- try (withCAString path $ \p -> throwIfNegative "connect" path (c_client server p))
       case r of
         Right h -> pure (Vchan h path)
-        Left e | xenErrorKind e == NoSuchKey && tries > 0 -> threadDelay 100000 >> go (tries - 1)
+        -- Until the server publishes its keys the store says NoSuchKey,
+        -- or PermissionDenied where the nearest existing key is not ours
+        -- to read (a server in dom0's own area): both mean "not yet".
+        Left e | xenErrorKind e `elem` [NoSuchKey, PermissionDenied] && tries > 0 -> threadDelay 100000 >> go (tries - 1)
                | otherwise -> throwIO e
 
 -- | Waits for the channel's next event.
