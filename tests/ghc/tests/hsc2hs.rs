@@ -78,5 +78,5 @@ fn a_callers_cc_does_not_replace_the_target_compiler() {
         "module Probe where\n#include <halvm/platform.h>\napi :: Int\napi = #const HALVM_PLATFORM_API_VERSION\n",
     );
     assert!(ok, "halvm-hsc2hs failed:\n{messages}");
-    assert!(hs.expect("Probe.hs written").contains("api = 2"));
+    assert!(hs.expect("Probe.hs written").contains("api = 3"));
 }

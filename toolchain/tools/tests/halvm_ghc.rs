@@ -57,7 +57,7 @@ fn links_get_the_info_object_and_a_note_with_the_last_rtsopts() {
     let got = halvm_ghc(&prefix, &cache, &user);
 
     let info = prefix.join("lib/halvm/lib/halvm-info.o");
-    let mut want = strings(&["-rtsopts", &format!("-optl{}", info.display())]);
+    let mut want = strings(&["-rtsopts", "-fexternal-interpreter", &format!("-optl{}", info.display())]);
     want.extend(strings(&user));
     assert_eq!(&got[..want.len()], &want[..], "halvm-ghc's own options first, then the user's unchanged");
     assert_eq!(got.len(), want.len() + 1, "one more option, the note: {got:?}");
@@ -94,7 +94,7 @@ fn without_rtsopts_or_info_object_the_arguments_pass_unchanged() {
     let prefix = fake_prefix(&dir.path().join("prefix"), false);
     let cache = dir.path().join("cache");
     let got = halvm_ghc(&prefix, &cache, &["-c", "A.hs", "-rtsopts=some"]);
-    assert_eq!(got, strings(&["-rtsopts", "-c", "A.hs", "-rtsopts=some"]));
+    assert_eq!(got, strings(&["-rtsopts", "-fexternal-interpreter", "-c", "A.hs", "-rtsopts=some"]));
     assert!(!cache.exists(), "nothing written without -with-rtsopts");
 }
 
@@ -112,9 +112,9 @@ fn files_and_tmp_size_become_one_linked_object() {
     std::fs::write(tree.join("etc/config"), "x = 1\n").unwrap();
     let tree_arg = tree.display().to_string();
     let got = halvm_ghc(&prefix, &cache, &["-O", "--files", &tree_arg, "Main.hs", "--tmp-size=2M", "-o", "m.xen"]);
-    assert_eq!(&got[..5], &strings(&["-rtsopts", "-O", "Main.hs", "-o", "m.xen"])[..], "{got:?}");
-    assert_eq!(got.len(), 6, "one more argument, the object: {got:?}");
-    let asm = PathBuf::from(got[5].strip_prefix("-optl").expect("the object through -optl"));
+    assert_eq!(&got[..6], &strings(&["-rtsopts", "-fexternal-interpreter", "-O", "Main.hs", "-o", "m.xen"])[..], "{got:?}");
+    assert_eq!(got.len(), 7, "one more argument, the object: {got:?}");
+    let asm = PathBuf::from(got[6].strip_prefix("-optl").expect("the object through -optl"));
     assert!(asm.starts_with(cache.join("halvm/files")), "{}", asm.display());
     let text = std::fs::read_to_string(&asm).unwrap();
     assert!(text.contains(".section .halvm_files") && text.contains("__halvm_tmp_size:\n\t.quad 2097152"), "{text}");
