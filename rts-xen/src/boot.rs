@@ -31,6 +31,9 @@ extern "C" {
     pub static mut halvm_boot_pd: [[u64; 512]; 4];
     /// The GDT; slot 3-4 receives the TSS descriptor at run time.
     pub static mut halvm_gdt: [u64; 5];
+    /// The TSC at the entry code's first instructions (in .data, not
+    /// .bss: the entry code clears .bss after writing it).
+    pub static halvm_boot_tsc: u64;
     /// Addresses of the 256 interrupt entry stubs, by vector.
     pub static halvm_isr_table: [u64; 256];
 }
@@ -54,7 +57,9 @@ global_asm!(
     options(att_syntax)
 );
 
-// 32-bit entry: check the start-info magic, clear .bss, identity-map the
+// 32-bit entry: note the TSC (the boot-time figure of measure.rs starts
+// here; RDTSC changes only %eax and %edx, and the PVH start state has
+// CR4.TSD clear), check the start-info magic, clear .bss, identity-map the
 // first 4 GiB, enable PAE + SSE (OSFXSR, OSXMMEXCPT) + long mode + paging,
 // and jump to 64-bit code. SSE must be on before any compiled code runs:
 // the compiler uses SSE registers freely on this target.
@@ -67,6 +72,9 @@ global_asm!(
 halvm_start32:
     cli
     cld
+    rdtsc
+    movl %eax, halvm_boot_tsc
+    movl %edx, halvm_boot_tsc + 4
     cmpl ${magic}, (%ebx)
     jne .Lbad_magic
 
@@ -150,6 +158,12 @@ halvm_start64:
     movl %ebx, %edi
     call halvm_rust_entry
     ud2
+
+    .section .data.halvm_boot_tsc, "aw"
+    .p2align 3
+    .globl halvm_boot_tsc
+halvm_boot_tsc:
+    .quad 0
 
     .section .data.halvm_gdt, "aw"
     .p2align 4

@@ -15,6 +15,7 @@ pub mod net;
 pub mod pagebitmap;
 pub mod ring;
 pub mod shutdown_request;
+pub mod tsc_scale;
 pub mod xenstore;
 
 // Declared on its own, not through machine_modules!: its kprintln! macro
@@ -28,8 +29,8 @@ macro_rules! machine_modules {
 }
 
 machine_modules!(
-    api, boot, bootinfo, bootmodules, cpu, exit, interrupts, lapic, memory, paging, pic, pit, platform, rtc,
-    start, time, timer, tls, xen,
+    api, boot, bootinfo, bootmodules, cpu, exit, interrupts, lapic, measure, memory, paging, pic, pit, platform,
+    rtc, start, time, timer, tls, xen,
 );
 
 #[cfg(not(test))]

@@ -8,7 +8,7 @@ use crate::cmdline::{self, MAX_ARGS, MAX_CMDLINE};
 use crate::exit::{self, EXIT_BAD_CMDLINE, EXIT_PLATFORM_ERROR};
 use crate::platform::{self, Kind};
 use crate::xen::abi::{hvm_start_info, SIF_INITDOMAIN};
-use crate::{bootinfo, bootmodules, console, cpu, interrupts, lapic, memory, paging, pic, time, tls, xen};
+use crate::{bootinfo, bootmodules, console, cpu, interrupts, lapic, measure, memory, paging, pic, time, tls, xen};
 
 extern "C" {
     fn main(argc: c_int, argv: *mut *mut c_char) -> c_int;
@@ -53,6 +53,7 @@ extern "C" fn halvm_rust_entry(start_info: u32) -> ! {
     unsafe { cpu::enable_interrupts() };
     let argc = split_arguments();
     run_constructors();
+    measure::mark_main();
     // SAFETY: the C start-up contract of platform.h.
     unsafe {
         let status = main(argc, addr_of_mut!(ARGV) as *mut *mut c_char);

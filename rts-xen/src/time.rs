@@ -5,6 +5,7 @@
 
 use core::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
+use crate::tsc_scale::scale_mult;
 use crate::{cpu, pit, platform, rtc, xen};
 
 /// ns = ((tsc - TSC_BASE) * TSC_MULT) >> 32, on bare QEMU.
@@ -39,8 +40,17 @@ fn raw_ns() -> u64 {
     if platform::on_xen() {
         xen::pvclock_ns()
     } else {
-        let delta = cpu::rdtsc().wrapping_sub(TSC_BASE.load(Ordering::Relaxed));
-        ((delta as u128 * TSC_MULT.load(Ordering::Relaxed) as u128) >> 32) as u64
+        scale_mult(cpu::rdtsc().wrapping_sub(TSC_BASE.load(Ordering::Relaxed)), TSC_MULT.load(Ordering::Relaxed))
+    }
+}
+
+/// A number of TSC ticks in ns: under Xen at the pvclock's rate, on bare
+/// QEMU at the rate init_bare() calibrated (0 before it ran).
+pub fn tsc_ticks_ns(ticks: u64) -> u64 {
+    if platform::on_xen() {
+        xen::tsc_ticks_ns(ticks)
+    } else {
+        scale_mult(ticks, TSC_MULT.load(Ordering::Relaxed))
     }
 }
 

@@ -33,12 +33,14 @@ use crate::{cabal_install, fetch, test_cmd};
 
 /// The executables of tests/cabal/project, each booted by the lane.
 pub const EXECUTABLES: &[&str] =
-    &["random-demo", "primitive-demo", "clock-demo", "zlib-demo", "old-time-demo", "vector-demo", "hsc-demo", "th-demo"];
+    &["random-demo", "primitive-demo", "clock-demo", "zlib-demo", "old-time-demo", "vector-demo", "hsc-demo", "th-demo",
+      "network-demo"];
 
 pub fn run(sh: &Shell, layout: &Layout, built: &Built) -> Result<()> {
     let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
     let work = layout.build.join("cabal-lane");
     let repository = offer_hackage_inputs(sh, layout, &work.join("repository"))?;
+    offer_hsc2hs(sh, layout, &repository)?;
     let project = work.join("project");
     sync_project(&layout.repo.join("tests/cabal/project"), &project)?;
     let _cwd = sh.push_dir(&project);
@@ -178,9 +180,55 @@ fn offer_hackage_inputs(sh: &Shell, layout: &Layout, dir: &Path) -> Result<PathB
         let cached = fetch::input(sh, layout, &manifest, name)?;
         let package = input.package.strip_prefix("haskell-").unwrap_or(&input.package);
         let version = input.version.rsplit_once('-').map_or(input.version.as_str(), |(v, _)| v);
-        write_if_changed(&dir.join(format!("{package}-{version}.tar.gz")), &std::fs::read(&cached)?)?;
+        offer(dir, &format!("{package}-{version}.tar.gz"), &std::fs::read(&cached)?)?;
     }
     Ok(dir.to_path_buf())
+}
+
+/// The hsc2hs package GHC 9.0.2 ships (utils/hsc2hs of the pinned GHC
+/// source), as `hsc2hs-<version>.tar.gz`: `network` names it in
+/// `build-tools`, which cabal-install 3.4 turns into a dependency on
+/// Hackage's hsc2hs package, and Debian has no source package of its own
+/// for it. cabal builds it as a build tool (with halvm-cabal an image that
+/// is never run: halvm-cabal's `--with-hsc2hs` names the cross hsc2hs,
+/// which Cabal prefers to a build tool's). The archive is made
+/// reproducibly, so an unchanged tree gives the same bytes and cabal sees
+/// nothing new.
+fn offer_hsc2hs(sh: &Shell, layout: &Layout, repository: &Path) -> Result<()> {
+    let manifest = Manifest::load(&layout.manifest())?;
+    let ghc = crate::ghc_source::ensure(sh, layout, &manifest)?;
+    let utils = ghc.join("utils");
+    let cabal_file = std::fs::read_to_string(utils.join("hsc2hs/hsc2hs.cabal"))?;
+    let version = cabal_file
+        .lines()
+        .find_map(|l| l.strip_prefix("Version:").map(str::trim))
+        .context("utils/hsc2hs/hsc2hs.cabal has no Version field")?;
+    let name = format!("hsc2hs-{version}");
+    let tar = cmd!(
+        sh,
+        "tar -C {utils} --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --exclude=*.o
+             --transform s,^hsc2hs,{name}, -cf - hsc2hs"
+    )
+    .quiet()
+    .output()?
+    .stdout;
+    let gz = cmd!(sh, "gzip -n -9").stdin(tar).quiet().output()?.stdout;
+    offer(repository, &format!("{name}.tar.gz"), &gz)
+}
+
+/// Puts one sdist into the no-index repository `dir`. cabal-install keeps
+/// its own list of such a directory (`noindex.cache`) and reads the
+/// directory again only without it: a new or changed sdist removes it.
+fn offer(dir: &Path, file: &str, bytes: &[u8]) -> Result<()> {
+    let dest = dir.join(file);
+    if std::fs::read(&dest).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    write_if_changed(&dest, bytes)?;
+    match std::fs::remove_file(dir.join("noindex.cache")) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 /// Mirrors the project's sources into `dest`, content-compared so that

@@ -52,8 +52,9 @@ const LIBRARY_DIR: &str = "lib/x86_64-linux-gnu";
 /// The dynamic loader every x86-64 glibc program names (PT_INTERP).
 const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 /// Xen's kernel modules the toolstack needs, in loading order (xenfs
-/// needs xen-privcmd); /init loads them from `lib/modules/xen/`.
-const MODULES: &[&str] = &["xen-privcmd", "xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc"];
+/// needs xen-privcmd), and netback for the guests' vifs; /init loads them
+/// from `lib/modules/xen/`. Looked up under the kernel's drivers/.
+const MODULES: &[&str] = &["xen-privcmd", "xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-netback"];
 
 /// The built dom0.
 pub struct Dom0 {
@@ -198,7 +199,7 @@ fn assemble(staging: &Path, modules: &Path, init: &[u8]) -> Result<Tree> {
         add(&mut tree, &format!("{LIBRARY_DIR}/{name}"), executable(read(&path)?));
     }
 
-    let xen_drivers = modules.join("kernel/drivers/xen");
+    let xen_drivers = modules.join("kernel/drivers");
     for module in MODULES {
         let file = format!("{module}.ko");
         let found = walkdir::WalkDir::new(&xen_drivers)
@@ -360,7 +361,11 @@ mod tests {
         }
         let modules = root.join("lib/modules/6.1.0-0-amd64");
         for module in MODULES {
-            let dir = modules.join("kernel/drivers/xen").join(if *module == "xenfs" { "xenfs" } else { "" });
+            let dir = match *module {
+                "xenfs" => modules.join("kernel/drivers/xen/xenfs"),
+                "xen-netback" => modules.join("kernel/drivers/net/xen-netback"),
+                _ => modules.join("kernel/drivers/xen"),
+            };
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join(format!("{module}.ko")), module).unwrap();
         }
@@ -375,7 +380,8 @@ mod tests {
         for path in ["init", "bin/busybox", "usr/lib/xen-4.17/bin/xl", "usr/lib/xen-4.17/bin/xenconsoled",
                      "usr/lib/xen-4.17/bin/vchan-socket-proxy",
                      "usr/bin/xenstore", "lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6",
-                     "lib/x86_64-linux-gnu/libgcc_s.so.1", "lib/modules/xen/xenfs.ko", "dev/console"] {
+                     "lib/x86_64-linux-gnu/libgcc_s.so.1", "lib/modules/xen/xenfs.ko",
+                     "lib/modules/xen/xen-netback.ko", "dev/console"] {
             assert!(tree.contains_key(path), "{path} is missing from {:?}", tree.keys().collect::<Vec<_>>());
         }
         assert_eq!(tree["usr/bin/xenstore-read"], Node::Symlink("xenstore".into()));

@@ -15,8 +15,9 @@
 //! ```
 
 mod cases;
-mod console;
-mod plan;
+// Also used by the benchmarks' least-memory scan under xl (bench/xen_memory.rs).
+pub(crate) mod console;
+pub(crate) mod plan;
 
 use std::io::Write;
 use std::path::Path;
@@ -78,7 +79,7 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _: &mut Vec<test_cmd::Ski
 /// The QEMU command line: Xen with dom0's kernel and initramfs as its two
 /// multiboot modules (Xen drops each module line's first word, the rest is
 /// the kernel's command line; QEMU separates modules with commas).
-fn qemu_args(hypervisor: &Path, kernel: &Path, initrd: &Path) -> Vec<String> {
+pub(crate) fn qemu_args(hypervisor: &Path, kernel: &Path, initrd: &Path) -> Vec<String> {
     let escape = |p: &Path| p.display().to_string().replace(',', ",,");
     let xen_cmdline =
         format!("console=com1 dom0_mem={DOM0_MIB}M,max:{DOM0_MIB}M dom0_max_vcpus=1 loglvl=warning guest_loglvl=warning");
@@ -100,7 +101,7 @@ fn qemu_args(hypervisor: &Path, kernel: &Path, initrd: &Path) -> Vec<String> {
     .collect()
 }
 
-fn concatenate(parts: &[&Path], out: &Path) -> Result<()> {
+pub(crate) fn concatenate(parts: &[&Path], out: &Path) -> Result<()> {
     let mut file = std::io::BufWriter::new(std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?);
     for part in parts {
         let mut input = std::fs::File::open(part).with_context(|| format!("reading {}", part.display()))?;
@@ -111,14 +112,14 @@ fn concatenate(parts: &[&Path], out: &Path) -> Result<()> {
 }
 
 /// One QEMU run, as seen from the host.
-struct Run {
-    console: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) console: String,
+    pub(crate) stderr: String,
     /// When dom0 said its tools were ready, from QEMU's start.
     ready_after: Option<Duration>,
-    elapsed: Duration,
+    pub(crate) elapsed: Duration,
     /// How QEMU ended: its exit status, or the timeout.
-    end: String,
+    pub(crate) end: String,
     /// The host's clock at QEMU's start and end (seconds since 1970).
     window: (u64, u64),
 }
@@ -129,7 +130,7 @@ fn unix_now() -> u64 {
 
 /// Runs QEMU until it exits or `timeout` passes, keeping the console in
 /// `log` and showing dom0's case lines as they arrive.
-fn boot(args: &[String], timeout: Duration, log: &Path) -> Result<Run> {
+pub(crate) fn boot(args: &[String], timeout: Duration, log: &Path) -> Result<Run> {
     let start_unix = unix_now();
     let mut log_file = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let run = halvm_bootkit::run_qemu(args, timeout, move |at, line| {
@@ -193,7 +194,7 @@ fn evaluate(case: &Case, log: Option<&CaseLog>, window: (u64, u64)) -> Result<()
 /// information (copies in `dir`): the run's archive is unpacked into dom0's
 /// memory, where some fifty unstripped images (6 MB each, 17 MB with an
 /// embedded file tree) no longer fit beside dom0's own initramfs.
-fn stripped(sh: &Shell, guests: &[plan::Guest], dir: &Path) -> Result<Vec<plan::Guest>> {
+pub(crate) fn stripped(sh: &Shell, guests: &[plan::Guest], dir: &Path) -> Result<Vec<plan::Guest>> {
     crate::fsutil::remove_if_exists(dir)?;
     std::fs::create_dir_all(dir)?;
     let mut done: std::collections::BTreeMap<std::path::PathBuf, std::path::PathBuf> = Default::default();
@@ -303,14 +304,14 @@ mod tests {
     fn hello_case() -> Case {
         let guest = plan::Guest { name: "hello".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
                                   timeout_s: 10, input: None, action: None, keep_after_shutdown: false,
-                                  stall_store: false };
+                                  stall_store: false, vif: None };
         Case { guest, check: Check::Assert(|out| out.exit(0)) }
     }
 
     fn hang_case() -> Case {
         let guest = plan::Guest { name: "echo".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
                                   timeout_s: 5, input: None, action: None, keep_after_shutdown: false,
-                                  stall_store: false };
+                                  stall_store: false, vif: None };
         Case { guest, check: Check::Hangs { ready: "echo: ready" } }
     }
 

@@ -1,10 +1,11 @@
-//! The C API of include/halvm/net.h over one Stack on the virtio-net
-//! device, and the platform's hooks: the device interrupt, and the work
-//! halvm_block_until does before halting.
+//! The C API of include/halvm/net.h over one Stack on the network device
+//! (device.rs: virtio-net under QEMU, netfront as an ordinary Xen
+//! domain), and the platform's hooks: the device interrupt or event
+//! channel, and the work halvm_block_until does before halting.
 //!
 //! The interface comes up at the first call of the API (so images that
-//! never use the network never touch PCI): the device is found and
-//! started, the configuration read from the command line (config.rs), and
+//! never use the network never touch PCI or device/vif/0): the device is
+//! found and started, the configuration read from the command line (config.rs), and
 //! with DHCP the call waits (halting) until a lease or the fallback.
 //!
 //! Wake-ups: the device's legacy interrupt line (routed through the 8259
@@ -12,6 +13,8 @@
 //! acknowledges it, the packets are processed in normal context when the
 //! program next polls or halts. Without an interrupt line the halts are
 //! cut to POLL_SLICE_NS instead, so that packets are still seen.
+//! netfront's event channel likewise only notes the arrival
+//! (on_netfront_event).
 //!
 //! The stack is only ever used in normal context, one call at a time; the
 //! interrupt handler touches atomics and the device's ISR register only.
@@ -25,6 +28,8 @@ use smoltcp::time::Instant;
 
 use super::config::{self, Mode};
 use super::stack::{self, errno::*, Endpoint, Kind, Memory, Opt, Source, Stack};
+use super::device::NetDevice;
+use super::netfront::{self, Netfront};
 use super::virtio_net::{self, VirtioNet};
 use super::abi::*;
 use super::pci;
@@ -40,7 +45,7 @@ const RW_MAX: usize = 0x7fff_f000;
 enum State {
     Uninit,
     Down(i32),
-    Up(Stack<VirtioNet>),
+    Up(Stack<NetDevice>),
 }
 
 static mut STATE: State = State::Uninit;
@@ -51,6 +56,9 @@ static BUSY: AtomicBool = AtomicBool::new(false);
 /// The interrupt vector of the device's line (0: none) and its I/O base.
 static VECTOR: AtomicU8 = AtomicU8::new(0);
 static IO_BASE: AtomicU16 = AtomicU16::new(0);
+/// Whether the device's arrivals end a halt (an interrupt line or an
+/// event channel); if not, halts are cut to POLL_SLICE_NS.
+static WAKES: AtomicBool = AtomicBool::new(false);
 /// An interrupt arrived since the stack was last polled.
 static PENDING: AtomicBool = AtomicBool::new(false);
 /// When the stack next wants polling for its timers (ns), u64::MAX: never.
@@ -99,19 +107,51 @@ fn bring_up() -> State {
     if cfg.mode == Mode::Off {
         return State::Down(ENETDOWN);
     }
-    if platform::kind() != Platform::Qemu {
-        crate::kprintln!("halvm: net: no network driver for Xen yet (netfront); sockets fail with ENETDOWN");
-        return State::Down(ENETDOWN);
+    let opened = match platform::kind() {
+        Platform::Qemu => open_virtio(),
+        Platform::XenDomU => open_netfront(),
+        Platform::XenDom0 => {
+            crate::kprintln!("halvm: net: no network driver for Xen's initial domain; sockets fail with ENETDOWN");
+            None
+        }
+    };
+    let Some((dev, mac)) = opened else { return State::Down(ENETDOWN) };
+    let mem = Memory { alloc: page_alloc, free: page_free };
+    // SAFETY: STORAGE is handed to the one stack, once.
+    let storage = unsafe { &mut *addr_of_mut!(STORAGE) };
+    let mut s = Stack::new(dev, mac, cfg, storage, mem, log, seed(), now());
+    wait_for_address(&mut s, cfg, WAKES.load(Ordering::Relaxed));
+    State::Up(s)
+}
+
+/// The netfront of device/vif/0; its event channel ends halts.
+fn open_netfront() -> Option<(NetDevice, [u8; 6])> {
+    match Netfront::init() {
+        Ok(d) => {
+            let m = d.mac;
+            crate::kprintln!("halvm: net: netfront device/vif/0, backend domain {}, event channel {}",
+                             d.backend_id, netfront::PORT.load(Ordering::Relaxed));
+            WAKES.store(true, Ordering::Relaxed);
+            Some((NetDevice::Netfront(d), m))
+        }
+        Err(e) => {
+            crate::kprintln!("halvm: net: netfront did not connect: {e}; sockets fail with ENETDOWN");
+            None
+        }
     }
+}
+
+/// The virtio-net card on PCI bus 0, its interrupt line unmasked.
+fn open_virtio() -> Option<(NetDevice, [u8; 6])> {
     let Some(f) = pci::find(virtio_net::VENDOR, virtio_net::DEVICE) else {
         crate::kprintln!("halvm: net: no network device (looked for virtio-net on PCI bus 0); sockets fail with ENETDOWN");
-        return State::Down(ENETDOWN);
+        return None;
     };
     let dev = match VirtioNet::init(f) {
         Ok(d) => d,
         Err(e) => {
             crate::kprintln!("halvm: net: virtio-net did not start: {e}; sockets fail with ENETDOWN");
-            return State::Down(ENETDOWN);
+            return None;
         }
     };
     let (mac, irq, io) = (dev.mac, dev.irq, dev.io_base());
@@ -125,11 +165,12 @@ fn bring_up() -> State {
     if let Some(line) = irq {
         VECTOR.store(VECTOR_PIC_BASE + line, Ordering::Relaxed);
         crate::cpu::without_interrupts(|| pic::unmask_line(line));
+        WAKES.store(true, Ordering::Relaxed);
     }
-    let mem = Memory { alloc: page_alloc, free: page_free };
-    // SAFETY: STORAGE is handed to the one stack, once.
-    let storage = unsafe { &mut *addr_of_mut!(STORAGE) };
-    let mut s = Stack::new(dev, mac, cfg, storage, mem, log, seed(), now());
+    Some((NetDevice::Virtio(dev), mac))
+}
+
+fn wait_for_address(s: &mut Stack<NetDevice>, cfg: config::Config, wakes: bool) {
     if matches!(cfg.mode, Mode::DhcpWithFallback | Mode::DhcpOnly) {
         // wait for the lease (or the fallback), so that the first
         // connect already has an address
@@ -141,20 +182,19 @@ fn bring_up() -> State {
                 break;
             }
             let next = s.poll_at(now()).map_or(give_up, |t| (t.total_micros().max(0) as u64) * 1000);
-            let slice = if irq.is_some() { next.min(give_up) } else { next.min(time::monotonic_ns() + POLL_SLICE_NS) };
+            let slice = if wakes { next.min(give_up) } else { next.min(time::monotonic_ns() + POLL_SLICE_NS) };
             crate::timer::halvm_block_until(slice);
         }
         if s.ipv4().source == Source::None {
             crate::kprintln!("halvm: net: no DHCP lease yet; the interface has no address until one arrives");
         }
     }
-    State::Up(s)
 }
 
 /// Runs `f` on the stack, bringing the interface up first if needed; the
 /// stack is polled before when an interrupt or a timer is due, and after
 /// when `f` may have queued packets (`sends`), so they leave at once.
-fn with<R>(sends: bool, f: impl FnOnce(&mut Stack<VirtioNet>, Instant) -> Result<R, i32>) -> Result<R, i32> {
+fn with<R>(sends: bool, f: impl FnOnce(&mut Stack<NetDevice>, Instant) -> Result<R, i32>) -> Result<R, i32> {
     if BUSY.swap(true, Ordering::Acquire) {
         return Err(EAGAIN);
     }
@@ -178,11 +218,11 @@ fn with<R>(sends: bool, f: impl FnOnce(&mut Stack<VirtioNet>, Instant) -> Result
 }
 
 /// Polls the stack if a packet or a timer is due (or `force`).
-fn service(s: &mut Stack<VirtioNet>, force: bool) -> bool {
+fn service(s: &mut Stack<NetDevice>, force: bool) -> bool {
     let pending = PENDING.swap(false, Ordering::AcqRel);
     let t = time::monotonic_ns();
     let mut changed = false;
-    if force || pending || t >= NEXT_POLL.load(Ordering::Relaxed) || s.device().rx_pending() {
+    if force || pending || t >= NEXT_POLL.load(Ordering::Relaxed) || s.loop_pending() || s.device().rx_pending() {
         changed = s.poll(now());
         s.device().flush();
         let next = s.poll_at(now()).map_or(u64::MAX, |i| (i.total_micros().max(0) as u64).saturating_mul(1000));
@@ -202,11 +242,11 @@ pub fn before_halt(deadline: u64) -> u64 {
     let d = match state {
         State::Up(s) => {
             service(s, false);
-            if s.device().rx_pending() {
-                0 // more arrived meanwhile: do not halt
+            if s.loop_pending() || s.device().rx_pending() {
+                0 // more arrived meanwhile, or packets to ourselves wait: do not halt
             } else {
                 let mut d = deadline.min(NEXT_POLL.load(Ordering::Relaxed));
-                if VECTOR.load(Ordering::Relaxed) == 0 {
+                if !WAKES.load(Ordering::Relaxed) {
                     d = d.min(time::monotonic_ns() + POLL_SLICE_NS);
                 }
                 d
@@ -221,6 +261,13 @@ pub fn before_halt(deadline: u64) -> u64 {
 pub fn owns_vector(v: u8) -> bool {
     let mine = VECTOR.load(Ordering::Relaxed);
     mine != 0 && v == mine
+}
+
+/// netfront's event channel fired (interrupt context): note the arrival;
+/// the rings are looked at in normal context.
+pub fn on_netfront_event() {
+    PENDING.store(true, Ordering::Release);
+    crate::timer::wake();
 }
 
 /// The device's interrupt: acknowledge it at the device (lowering the

@@ -24,6 +24,7 @@ use smoltcp::time::{Duration, Instant};
 use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, IpEndpoint, IpListenEndpoint, Ipv4Address, Ipv4Cidr};
 
 use super::config::{self, Mode, Static};
+use super::loopback::{Looped, LOCALHOST};
 
 /// Linux errno values (what the C side returns, negated).
 pub mod errno {
@@ -209,7 +210,8 @@ struct Owned {
 }
 
 pub struct Stack<D: Device> {
-    dev: D,
+    /// The device, with packets to ourselves turned around (loopback.rs).
+    dev: Looped<D>,
     iface: Interface,
     sockets: SocketSet<'static>,
     live: usize,
@@ -228,16 +230,23 @@ pub struct Stack<D: Device> {
     dhcp: Option<SocketHandle>,
     fallback_at: Option<Instant>,
     info: Ipv4Info,
+    /// When our own addresses are next announced to smoltcp's neighbour
+    /// cache (loopback.rs), before its entries (60 s) expire.
+    announce_at: Instant,
 }
+
+/// How often the own addresses are announced (see `announce_at`).
+const ANNOUNCE_EVERY: Duration = Duration::from_secs(20);
 
 fn ip4(a: [u8; 4]) -> Ipv4Address {
     Ipv4Address::new(a[0], a[1], a[2], a[3])
 }
 
-/// 127.0.0.0/8: there is no loopback interface yet, and smoltcp would
-/// send such packets to the gateway; they fail at once instead.
-fn is_loopback(addr: u32) -> bool {
-    addr >> 24 == 127
+/// 127.0.0.0/8 other than 127.0.0.1: the interface owns 127.0.0.1 only
+/// (smoltcp matches addresses exactly), and smoltcp would send packets for
+/// the rest to the gateway; they fail at once instead.
+fn is_unreachable_loopback(addr: u32) -> bool {
+    addr >> 24 == 127 && addr != LOCALHOST
 }
 
 fn tcp_acceptable(state: tcp::State) -> bool {
@@ -247,10 +256,11 @@ fn tcp_acceptable(state: tcp::State) -> bool {
 impl<D: Device> Stack<D> {
     /// A stack on `dev` with hardware address `mac`, configured as
     /// `cfg` says; `storage` holds MAX_SOCKETS smoltcp socket slots.
-    pub fn new(mut dev: D, mac: [u8; 6], cfg: config::Config, storage: &'static mut [SocketStorage<'static>],
+    pub fn new(dev: D, mac: [u8; 6], cfg: config::Config, storage: &'static mut [SocketStorage<'static>],
                mem: Memory, log: fn(fmt::Arguments), seed: u64, now: Instant) -> Stack<D> {
         let mut ic = IfaceConfig::new(HardwareAddress::Ethernet(EthernetAddress(mac)));
         ic.random_seed = seed;
+        let mut dev = Looped::new(dev, mac, mem);
         let iface = Interface::new(ic, &mut dev, now);
         let capacity = storage.len().min(MAX_SOCKETS);
         let mut stack = Stack {
@@ -273,7 +283,9 @@ impl<D: Device> Stack<D> {
             dhcp: None,
             fallback_at: None,
             info: Ipv4Info { address: None, gateway: None, dns: None, source: Source::None },
+            announce_at: now,
         };
+        stack.install_addresses(None, None);
         match cfg.mode {
             Mode::Static => stack.apply_static(Source::Static),
             Mode::DhcpOnly | Mode::DhcpWithFallback => {
@@ -298,22 +310,44 @@ impl<D: Device> Stack<D> {
 
     /// The device, for the driver's own bookkeeping.
     pub fn device(&mut self) -> &mut D {
-        &mut self.dev
+        self.dev.inner()
+    }
+
+    /// Whether packets to ourselves wait to be processed (poll again
+    /// before halting).
+    pub fn loop_pending(&self) -> bool {
+        self.dev.pending()
+    }
+
+    /// Packets turned around to ourselves, and ones dropped for a full
+    /// loopback queue.
+    pub fn loop_counts(&self) -> (u64, u64) {
+        (self.dev.looped, self.dev.dropped)
     }
 
     // ------------------------------------------------------ configuration
 
-    fn set_address(&mut self, address: Option<([u8; 4], u8)>, gateway: Option<[u8; 4]>, dns: Option<[u8; 4]>, source: Source) {
+    /// The interface's addresses: `address` first (smoltcp takes the
+    /// first as the source towards other networks), then 127.0.0.1/8,
+    /// which it always has.
+    fn install_addresses(&mut self, address: Option<([u8; 4], u8)>, gateway: Option<[u8; 4]>) {
         self.iface.update_ip_addrs(|addrs| {
             addrs.clear();
             if let Some((a, n)) = address {
                 let _ = addrs.push(IpCidr::Ipv4(Ipv4Cidr::new(ip4(a), n)));
             }
+            let _ = addrs.push(IpCidr::Ipv4(Ipv4Cidr::new(Ipv4Address::from_bits(LOCALHOST), 8)));
         });
+        self.dev.set_address(address.map_or(0, |(a, _)| u32::from_be_bytes(a)));
+        self.dev.announce();
         self.iface.routes_mut().remove_default_ipv4_route();
         if let (Some(gw), Some(_)) = (gateway, address) {
             let _ = self.iface.routes_mut().add_default_ipv4_route(ip4(gw));
         }
+    }
+
+    fn set_address(&mut self, address: Option<([u8; 4], u8)>, gateway: Option<[u8; 4]>, dns: Option<[u8; 4]>, source: Source) {
+        self.install_addresses(address, gateway);
         self.info = Ipv4Info { address, gateway, dns, source };
         let how = match source {
             Source::Dhcp => "DHCP",
@@ -372,6 +406,10 @@ impl<D: Device> Stack<D> {
     /// have changed.
     pub fn poll(&mut self, now: Instant) -> bool {
         let mut changed = false;
+        if now >= self.announce_at {
+            self.announce_at = now + ANNOUNCE_EVERY;
+            self.dev.announce();
+        }
         // smoltcp handles a bounded burst per call; go on while it works.
         for _ in 0..64 {
             if self.iface.poll(now, &mut self.dev, &mut self.sockets) == PollResult::None {
@@ -486,7 +524,7 @@ impl<D: Device> Stack<D> {
     }
 
     fn is_local_address(&self, addr: u32) -> bool {
-        addr == 0 || self.info.address.is_some_and(|(a, _)| u32::from_be_bytes(a) == addr)
+        addr == 0 || addr == LOCALHOST || self.info.address.is_some_and(|(a, _)| u32::from_be_bytes(a) == addr)
     }
 
     // ---------------------------------------------------------- handles
@@ -670,10 +708,10 @@ impl<D: Device> Stack<D> {
                 if remote.addr == 0 || remote.port == 0 {
                     return Err(ECONNREFUSED);
                 }
-                if is_loopback(remote.addr) {
+                if is_unreachable_loopback(remote.addr) {
                     return Err(ENETUNREACH);
                 }
-                if self.info.address.is_none() {
+                if self.info.address.is_none() && remote.addr != LOCALHOST {
                     return Err(ENETUNREACH);
                 }
                 let local = match local {
@@ -799,10 +837,10 @@ impl<D: Device> Stack<D> {
                 if data.len() > UDP_MAX_PAYLOAD || data.len() > UDP_BYTES {
                     return Err(EMSGSIZE);
                 }
-                if is_loopback(to.addr) {
+                if is_unreachable_loopback(to.addr) {
                     return Err(ENETUNREACH);
                 }
-                if self.info.address.is_none() && to.addr != u32::MAX {
+                if self.info.address.is_none() && to.addr != u32::MAX && to.addr != LOCALHOST {
                     return Err(ENETUNREACH);
                 }
                 if local.is_none() {

@@ -124,6 +124,9 @@ fn handle(port: u32) {
     } else if port == super::store::port() {
         // Watch events and shutdown requests arrive unasked.
         super::store::on_event();
+    } else if port == crate::net::NETFRONT_PORT.load(Ordering::Relaxed) {
+        // the network device's rings: processed in normal context
+        crate::net::on_netfront_event();
     } else {
         // The program's ports (xen.h): recorded for halvm_evtchn_take.
         super::evtchn_api::on_event(port);

@@ -11,7 +11,7 @@ pub mod store;
 pub mod vchan;
 pub mod xs_api;
 
-pub use shared::{pvclock_ns, wallclock_at_zero_ns};
+pub use shared::{pvclock_ns, tsc_ticks_ns, wallclock_at_zero_ns};
 
 use core::arch::asm;
 use core::ptr::addr_of_mut;

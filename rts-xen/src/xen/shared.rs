@@ -6,6 +6,7 @@ use core::sync::atomic::{fence, AtomicPtr, Ordering};
 
 use super::abi::{shared_info, vcpu_time_info};
 use crate::cpu;
+use crate::tsc_scale::scale_pvclock;
 
 #[repr(C, align(4096))]
 struct Page([u8; 4096]);
@@ -25,10 +26,10 @@ pub fn get() -> *mut shared_info {
     SHARED.load(Ordering::Acquire)
 }
 
-/// Xen system time in ns from vCPU 0's pvclock: read consistently under
-/// the version counter (odd while Xen updates it), then extrapolated
-/// from the TSC.
-pub fn pvclock_ns() -> u64 {
+/// vCPU 0's pvclock, read consistently under the version counter (odd
+/// while Xen updates it): (tsc_timestamp, system_time, mul, shift, and
+/// the TSC read inside the same window).
+fn pvclock_snapshot() -> (u64, u64, u32, i8, u64) {
     // SAFETY: the shared-info page is mapped for the life of the domain.
     let t: *const vcpu_time_info = unsafe { addr_of!((*get()).vcpu_info[0].time) };
     loop {
@@ -45,15 +46,22 @@ pub fn pvclock_ns() -> u64 {
             if version & 1 != 0 || read_volatile(addr_of!((*t).version)) != version {
                 continue;
             }
-            let mut delta = tsc.wrapping_sub(stamp);
-            if shift >= 0 {
-                delta <<= shift;
-            } else {
-                delta >>= -shift;
-            }
-            return system + ((delta as u128 * mul as u128) >> 32) as u64;
+            return (stamp, system, mul, shift, tsc);
         }
     }
+}
+
+/// Xen system time in ns from vCPU 0's pvclock, extrapolated from the TSC.
+pub fn pvclock_ns() -> u64 {
+    let (stamp, system, mul, shift, tsc) = pvclock_snapshot();
+    system + scale_pvclock(tsc.wrapping_sub(stamp), mul, shift)
+}
+
+/// A number of TSC ticks in ns, at the rate Xen's pvclock gives the TSC
+/// now (init() must have succeeded).
+pub fn tsc_ticks_ns(ticks: u64) -> u64 {
+    let (_, _, mul, shift, _) = pvclock_snapshot();
+    scale_pvclock(ticks, mul, shift)
 }
 
 /// Wall-clock ns at Xen system time 0 (wc_sec/wc_nsec, under wc_version).

@@ -328,6 +328,100 @@ pub mod cabal_checks {
     pub fn hsc2hs_constants(m: &Machine) {
         compare(m, "hsc-demo").assert_line("sizeof(struct stat) = 144");
     }
+    /// Boots a cabal program with a virtio-net card on QEMU's user
+    /// networking (these forwards), the network stack's own console lines
+    /// (`halvm: net: ...`, which the Linux build cannot print) left out of
+    /// the lines compared.
+    fn boot_networked(m: &Machine, program: &Program, forwards: &[bootkit::Forward]) -> (Outcome, Vec<String>) {
+        let boot = Boot::new(images_dir().join(format!("{}.xen", program.name)), m.clone())
+            .args(kernel_cmdline(program.args))
+            .memory_mib(128)
+            .timeout(Duration::from_secs(120))
+            .user_network(forwards);
+        let what = format!("{boot:?}");
+        let out = boot.run().unwrap_or_else(|e| panic!("{what}: {e}"));
+        let lines = guest_lines(m, &out).into_iter().filter(|l| !l.starts_with("halvm: net: ")).collect();
+        (out, lines)
+    }
+
+    /// The `network` package (3.1.2.7, unchanged, its configure script run
+    /// for the target): a TCP echo server with a thread per connection and
+    /// its clients in one program over 127.0.0.1 (the guest's loopback),
+    /// numeric getAddrInfo; the same lines as on Linux.
+    pub fn network(m: &Machine) {
+        let program = Program { name: "network-demo", args: &[] };
+        let want = expected(&program);
+        let (out, got) = boot_networked(m, &program, &[]);
+        if got != want.lines {
+            out.fail(&format!("console output differs from the Linux build\n---- expected:\n{}\n---- got:\n{}",
+                              want.lines.join("\n"), got.join("\n")));
+        }
+        out.assert_exit(want.status);
+        out.assert_line("echoed 3 messages over 127.0.0.1: True");
+        out.assert_line("client side: (127,0,0,1) to (127,0,0,1), the server's port: True");
+        out.assert_line("10 concurrent clients echoed: True");
+        out.assert_line("1 MiB echoed intact: True");
+    }
+
+    /// The same program serving its echo on port 7 after the self-test,
+    /// reached from the host through a port forward: 256 KiB echoed (the
+    /// rate is printed), then `quit` ends the program with status 0.
+    pub fn network_server(m: &Machine) {
+        use std::io::{Read, Write};
+        use std::net::{TcpListener, TcpStream};
+        use std::time::Instant;
+
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let program = Program { name: "network-demo", args: &["serve", "7"] };
+        let machine = m.clone();
+        let guest = std::thread::spawn(move || boot_networked(&machine, &program, &[bootkit::Forward::tcp(port, 7)]));
+        // Until the guest listens, QEMU accepts the forwarded connection
+        // and closes it: try again until an echo comes back.
+        let payload: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 251) as u8).collect();
+        let started = Instant::now();
+        let (echoed, took) = loop {
+            assert!(started.elapsed() < Duration::from_secs(90), "the guest never echoed on port 7");
+            let Ok(mut c) = TcpStream::connect(("127.0.0.1", port)) else {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            };
+            c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            let mut first = [0u8; 1];
+            if c.write_all(&payload[..1]).is_err() || !matches!(c.read(&mut first), Ok(1)) {
+                std::thread::sleep(Duration::from_millis(100));
+                continue;
+            }
+            let t = Instant::now();
+            let mut writer = c.try_clone().unwrap();
+            let rest = payload[1..].to_vec();
+            let sender = std::thread::spawn(move || writer.write_all(&rest));
+            let mut got = first.to_vec();
+            let mut buf = vec![0u8; 65536];
+            while got.len() < payload.len() {
+                match c.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+            }
+            sender.join().unwrap().unwrap();
+            break (got, t.elapsed());
+        };
+        assert!(echoed == payload, "{} of {} bytes came back, or different ones", echoed.len(), payload.len());
+        eprintln!("network_server: {} KiB echoed in {:.1} ms ({:.2} MB/s each way)", payload.len() / 1024,
+                  took.as_secs_f64() * 1e3, payload.len() as f64 / took.as_secs_f64() / 1e6);
+        let mut q = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        q.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        q.write_all(b"quit\n").unwrap();
+        let mut bye = [0u8; 4];
+        q.read_exact(&mut bye).unwrap();
+        assert_eq!(&bye, b"bye\n");
+        let (out, _) = guest.join().unwrap();
+        let serving = out.assert_line("serving the echo on port 7").at;
+        eprintln!("network_server: serving {:.2} s after QEMU started", serving.as_secs_f64());
+        out.assert_line("1 MiB echoed intact: True");
+        out.assert_line("quit received");
+        out.assert_exit(0);
+    }
     /// Template Haskell with Hackage packages (file-embed, th-abstraction,
     /// splitmix run inside a splice), built by halvm-cabal.
     pub fn template_haskell(m: &Machine) {

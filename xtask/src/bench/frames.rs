@@ -16,6 +16,9 @@ use anyhow::{bail, Context, Result};
 pub const START: &str = "bench-start: ";
 pub const RESULT: &str = "bench-result: ";
 pub const TIME: &str = "bench-time-ns: ";
+/// The boot-time programs' figures (tests/bench/support/BootClock*.hs).
+pub const BOOT_C_MAIN: &str = "bench-boot-c-main-ns: ";
+pub const BOOT_HS_MAIN: &str = "bench-boot-hs-main-ns: ";
 pub const RUN_BEGIN: &str = "bench-run-begin: ";
 pub const RUN_END: &str = "bench-run-end: ";
 
@@ -43,6 +46,34 @@ pub fn parse_run(lines: &[&str]) -> Result<RunOutput> {
     let time = value(lines, TIME)?;
     let time_ns = time.trim().parse().with_context(|| format!("`{TIME}{time}` is not a whole number of ns"))?;
     Ok(RunOutput { result, time_ns })
+}
+
+/// The boot time on the guest's clock, as a BootClock program printed it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BootClock {
+    /// First instruction to C's main (halvm only).
+    pub c_main_ns: Option<u64>,
+    /// To the Haskell program's main.
+    pub hs_main_ns: u64,
+}
+
+fn ns(lines: &[&str], prefix: &str) -> Result<u64> {
+    let text = value(lines, prefix)?;
+    text.trim().parse().with_context(|| format!("`{prefix}{text}` is not a whole number of ns"))
+}
+
+/// A BootClock program's figures; halvm's must give both, and a zero
+/// means the clock was not read (an error, not a fast boot).
+pub fn parse_boot_clock(lines: &[&str], with_c_main: bool) -> Result<BootClock> {
+    let hs_main_ns = ns(lines, BOOT_HS_MAIN)?;
+    let c_main_ns = if with_c_main { Some(ns(lines, BOOT_C_MAIN)?) } else { None };
+    if hs_main_ns == 0 || c_main_ns == Some(0) {
+        bail!("a boot time of 0 ns: the clock was not read");
+    }
+    if c_main_ns.is_some_and(|c| c > hs_main_ns) {
+        bail!("C's main came {} ns after Haskell's main ({hs_main_ns} ns): the clock went wrong", c_main_ns.unwrap());
+    }
+    Ok(BootClock { c_main_ns, hs_main_ns })
 }
 
 /// Each program's runs in the guest, in order: exit status and lines.
@@ -98,6 +129,19 @@ mod tests {
         assert!(err(&["bench-time-ns: 5"]).contains("no `bench-result:` line"));
         assert!(err(&["bench-result: a", "bench-result: b", "bench-time-ns: 5"]).contains("2 `bench-result:` lines"));
         assert!(err(&["bench-result: a", "bench-time-ns: 5.5"]).contains("not a whole number"));
+    }
+
+    #[test]
+    fn boot_clock_lines_give_both_figures_and_bad_ones_are_refused() {
+        let halvm = ["bench-start: BootClock", "bench-boot-c-main-ns: 3000000", "bench-boot-hs-main-ns: 9000000"];
+        assert_eq!(parse_boot_clock(&halvm, true).unwrap(), BootClock { c_main_ns: Some(3_000_000), hs_main_ns: 9_000_000 });
+        let linux = ["bench-start: BootClock", "bench-boot-hs-main-ns: 1200000000"];
+        assert_eq!(parse_boot_clock(&linux, false).unwrap(), BootClock { c_main_ns: None, hs_main_ns: 1_200_000_000 });
+        let err = |l: &[&str], c: bool| format!("{:#}", parse_boot_clock(l, c).unwrap_err());
+        assert!(err(&linux, true).contains("no `bench-boot-c-main-ns:` line"));
+        assert!(err(&["bench-boot-c-main-ns: 0", "bench-boot-hs-main-ns: 5"], true).contains("not read"));
+        assert!(err(&["bench-boot-c-main-ns: 9", "bench-boot-hs-main-ns: 5"], true).contains("went wrong"));
+        assert!(err(&["bench-boot-hs-main-ns: -5"], false).contains("not a whole number"));
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The Linux side: one QEMU boots Debian 12's kernel (the pinned
 //! `dom0-kernel`, as the domU lane's dom0 uses it) with an initramfs that
 //! holds busybox-static (the pinned `dom0-busybox-static`), the static
-//! benchmark programs and an /init that runs each program the asked number
-//! of times with its argument, frames each run (see frames.rs), and powers
+//! benchmark programs and an /init that runs the boot-clock program once,
+//! first, then each benchmark the asked number of times with its argument, frames each run (see frames.rs), and powers
 //! the machine off. The console is captured with arrival times, so the
 //! first `bench-start:` line also gives the boot time.
 //!
@@ -33,6 +33,8 @@ pub struct GuestProgram<'a> {
     pub name: &'a str,
     pub binary: &'a Path,
     pub arg: String,
+    /// How many times, one after the other.
+    pub runs: usize,
 }
 
 /// The kernel and busybox the guest is made of.
@@ -57,8 +59,9 @@ pub fn parts(sh: &Shell, layout: &Layout) -> Result<GuestParts> {
     Ok(GuestParts { kernel: dom0.kernel, busybox })
 }
 
-/// /init: busybox's applets, then every program `runs` times, framed.
-pub fn init_script(programs: &[GuestProgram], runs: usize) -> String {
+/// /init: busybox's applets, then each program in order its number of
+/// times, framed.
+pub fn init_script(programs: &[GuestProgram]) -> String {
     let mut s = String::from(
         "#!/bin/busybox sh\n\
          # Written by xtask/src/bench/linux_guest.rs for one benchmark run.\n\
@@ -66,25 +69,24 @@ pub fn init_script(programs: &[GuestProgram], runs: usize) -> String {
          export PATH=/bin\n\
          mount -t proc proc /proc\n\
          run() {\n\
-         \x20 name=$1; shift; i=1\n\
-         \x20 while [ $i -le RUNS ]; do\n\
+         \x20 name=$1; count=$2; shift 2; i=1\n\
+         \x20 while [ $i -le $count ]; do\n\
          \x20   echo \"bench-run-begin: $name $i\"\n\
          \x20   /bench/$name \"$@\"\n\
          \x20   echo \"bench-run-end: $name $i $?\"\n\
          \x20   i=$((i + 1))\n\
          \x20 done\n\
          }\n",
-    )
-    .replace("RUNS", &runs.to_string());
+    );
     for p in programs {
-        s.push_str(&format!("run {} {}\n", p.name, p.arg));
+        s.push_str(&format!("run {} {} {}\n", p.name, p.runs, p.arg));
     }
     s.push_str("echo bench-guest-done\npoweroff -f\n");
     s
 }
 
 /// Writes the initramfs: /init, busybox and the programs.
-pub fn write_initramfs(out: &Path, busybox: &Path, programs: &[GuestProgram], runs: usize) -> Result<()> {
+pub fn write_initramfs(out: &Path, busybox: &Path, programs: &[GuestProgram]) -> Result<()> {
     let read = |p: &Path| std::fs::read(p).with_context(|| format!("reading {}", p.display()));
     let file = std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?;
     let mut w = CpioWriter::new(std::io::BufWriter::new(file));
@@ -94,7 +96,7 @@ pub fn write_initramfs(out: &Path, busybox: &Path, programs: &[GuestProgram], ru
     // The kernel opens /dev/console for /init before anything is mounted.
     w.char_device("dev/console", 0o600, 5, 1)?;
     w.file("bin/busybox", 0o755, &read(busybox)?)?;
-    w.file("init", 0o755, init_script(programs, runs).as_bytes())?;
+    w.file("init", 0o755, init_script(programs).as_bytes())?;
     for p in programs {
         w.file(&format!("bench/{}", p.name), 0o755, &read(p.binary)?)?;
     }
@@ -151,12 +153,12 @@ mod tests {
     #[test]
     fn init_runs_every_program_its_times_then_powers_off() {
         let b = Path::new("/x");
-        let programs = [GuestProgram { name: "A", binary: b, arg: "10".into() },
-                        GuestProgram { name: "B", binary: b, arg: "7".into() }];
-        let script = init_script(&programs, 3);
-        assert!(script.contains("while [ $i -le 3 ]"), "{script}");
-        let tail: Vec<&str> = script.lines().rev().take(4).collect();
-        assert_eq!(tail, ["poweroff -f", "echo bench-guest-done", "run B 7", "run A 10"]);
+        let programs = [GuestProgram { name: "First", binary: b, arg: String::new(), runs: 1 },
+                        GuestProgram { name: "A", binary: b, arg: "10".into(), runs: 3 },
+                        GuestProgram { name: "B", binary: b, arg: "7".into(), runs: 3 }];
+        let script = init_script(&programs);
+        let tail: Vec<&str> = script.lines().rev().take(5).map(str::trim_end).collect();
+        assert_eq!(tail, ["poweroff -f", "echo bench-guest-done", "run B 3 7", "run A 3 10", "run First 1"]);
         let status = Command::new("sh").arg("-n").arg("-c").arg(&script).status().unwrap();
         assert!(status.success(), "sh -n rejects the script:\n{script}");
     }
@@ -167,7 +169,8 @@ mod tests {
     fn init_frames_each_run_with_its_status() {
         let tmp = tempfile::tempdir().unwrap();
         let b = Path::new("/x");
-        let script = init_script(&[GuestProgram { name: "A", binary: b, arg: "10".into() }], 2)
+        let script = init_script(&[GuestProgram { name: "Once", binary: b, arg: String::new(), runs: 1 },
+                                   GuestProgram { name: "A", binary: b, arg: "10".into(), runs: 2 }])
             .replace("/bin/busybox --install -s /bin", "true")
             .replace("mount -t proc proc /proc", "true")
             .replace("export PATH=/bin", "")
@@ -180,5 +183,6 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         let runs = frames::split_guest_runs(&lines).unwrap();
         assert_eq!(runs["A"], vec![(0, vec!["bench-result: 10".to_string()]), (0, vec!["bench-result: 10".to_string()])]);
+        assert_eq!(runs["Once"], vec![(0, vec!["bench-result:".to_string()])]);
     }
 }

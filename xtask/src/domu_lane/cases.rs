@@ -143,7 +143,7 @@ fn freestanding(dir: &Path, name: &str, image: &str, cmdline: &str, memory_mib: 
                 check: fn(&Ended) -> Result<(), String>) -> Case {
     let guest =
         Guest { name: name.into(), image: dir.join(image), cmdline: cmdline.into(), memory_mib, timeout_s: 30, input: None,
-                action: None, keep_after_shutdown: false, stall_store: false };
+                action: None, keep_after_shutdown: false, stall_store: false, vif: None };
     Case { guest, check: Check::Assert(check) }
 }
 
@@ -207,6 +207,33 @@ exec 3>&-
 size=$(wc -c < /tmp/vchan-out)
 if cmp -s /tmp/vchan-in /tmp/vchan-out; then echo \"dom0: vchan echo of $size bytes matches\"; \
 else echo \"dom0: vchan echo differs ($size bytes back)\"; fi
+")
+}
+
+/// The case's guest with a network interface (netfront) on dom0's
+/// 10.10.0.1/24 (plan::vif_script), its MAC fixed so that it can be checked.
+fn with_vif(case: Case) -> Case {
+    Case { guest: Guest { vif: Some(format!("mac={NET_ECHO_MAC}")), ..case.guest }, ..case }
+}
+
+const NET_ECHO_BULK: usize = 262144;
+const NET_ECHO_MAC: &str = "00:16:3e:0a:0a:02";
+/// The guest's static address (the lane's dom0 runs no DHCP server).
+const NET_ECHO_CMDLINE: &str = "halvm.ip=10.10.0.2/24 halvm.gw=10.10.0.1";
+/// dom0 talks to net_echo over the vif with busybox's tools: a ping, a
+/// line echoed over TCP, NET_ECHO_BULK random bytes echoed and compared
+/// (more frames than the guest posts receive buffers: the rings wrap and
+/// the transmit buffers are reused), then `quit`.
+fn net_echo_dom0() -> String {
+    format!("\
+echo \"action: dom0 side $(ip -4 -o addr show | grep -o 'vif[0-9.]* *inet [0-9./]*')\"
+timeout -k 2 15 ping -c 1 -W 10 10.10.0.2 > /dev/null 2>&1; echo \"action: ping exited $?\"
+reply=$(echo 'hello over netfront' | timeout -k 2 20 nc -w 10 10.10.0.2 7); echo \"action: echoed [$reply]\"
+head -c {NET_ECHO_BULK} /dev/urandom > /tmp/net-in
+timeout -k 2 60 nc -w 10 10.10.0.2 7 < /tmp/net-in > /tmp/net-out
+if cmp -s /tmp/net-in /tmp/net-out; then echo \"action: bulk echo of $(wc -c < /tmp/net-out) bytes matches\"; \
+else echo \"action: bulk echo differs ($(wc -c < /tmp/net-out) bytes back)\"; fi
+bye=$(echo quit | timeout -k 2 20 nc -w 10 10.10.0.2 7); echo \"action: quit answered [$bye]\"
 ")
 }
 
@@ -304,6 +331,9 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
         // The XenStore API against dom0's own tools.
         with_action(freestanding(f, "xenstore", "xenstore", "", 32, xenstore), "xenstore: waiting for data/halvm/poke",
                     XENSTORE_DOM0),
+        // The minlibc sockets over netfront: TCP echo to and from dom0.
+        with_time(with_action(with_vif(freestanding(f, "net-echo", "net_echo", NET_ECHO_CMDLINE, 64, net_echo)),
+                              "net_echo: serving tcp 7", &net_echo_dom0()), 60),
         // Event channels and grant tables of halvm/xen.h, the domain its own peer.
         freestanding(f, "evtchn", "evtchn", "", 32, evtchn),
         // vchan against Xen's own vchan-socket-proxy in dom0: 1 MiB sent
@@ -359,6 +389,7 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
                 action: None,
                 keep_after_shutdown: false,
                 stall_store: false,
+                vif: None,
             },
             check: Check::Haskell { linux, linux_dir, args, lines },
         });
@@ -391,7 +422,7 @@ fn haskell_asserted(haskell: &Path, name: &str, program: &str, cmdline: &str,
                     check: fn(&Ended) -> Result<(), String>) -> Case {
     let guest = Guest { name: name.into(), image: haskell.join(format!("{program}.xen")), cmdline: cmdline.into(),
                         memory_mib: 128, timeout_s: 60, input: None, action: None, keep_after_shutdown: false,
-                        stall_store: false };
+                        stall_store: false, vif: None };
     Case { guest, check: Check::Assert(check) }
 }
 
@@ -675,6 +706,22 @@ fn evtchn(out: &Ended) -> Result<(), String> {
                  "gnttab: grant, map, end checks passed", "evtchn: all checks passed"] {
         out.line(line)?;
     }
+    out.exit(0)
+}
+
+/// net_echo as a domU: netfront connected with the configured MAC and the
+/// static address, the guest's own checks passed, dom0's ping and line
+/// came back, and `quit` ended it.
+fn net_echo(out: &Ended) -> Result<(), String> {
+    out.line("halvm: net: netfront device/vif/0, backend domain 0")?;
+    out.line(&format!("halvm: net: eth0 {NET_ECHO_MAC} address 10.10.0.2/24 gateway 10.10.0.1"))?;
+    out.line("net_echo: 0 check(s) failed")?;
+    out.xl_line("action: ping exited 0")?;
+    out.xl_line("action: echoed [hello over netfront]")?;
+    out.xl_line(&format!("action: bulk echo of {NET_ECHO_BULK} bytes matches"))?;
+    out.xl_line("action: quit answered [bye]")?;
+    out.line(&format!("net_echo: quit after 3 connection(s), {} bytes echoed over tcp, 0 udp datagram(s)",
+                      "hello over netfront\n".len() + NET_ECHO_BULK))?;
     out.exit(0)
 }
 

@@ -8,6 +8,7 @@
 //!                           what to wait for on the guest's console,
 //! tests/NAME.input          and what to type then,
 //! tests/NAME.action         or the shell commands dom0 runs then
+//! tests/vif-host            the hotplug script of the guests' vifs (vif_script())
 //! tests/files/IMAGE         each image once
 //! tests/images/NAME.xen     -> ../files/IMAGE (xl names the domain after it)
 //! ```
@@ -43,6 +44,9 @@ pub struct Guest {
     /// it go on a few seconds later: the guest's exit must not wait for
     /// the store longer than rts-xen's bound.
     pub stall_store: bool,
+    /// A network interface (netfront), as xl's vif settings (e.g.
+    /// `mac=...`); its dom0 side is set up by vif_script().
+    pub vif: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -61,6 +65,31 @@ pub struct Action {
     pub script: String,
 }
 
+/// dom0's address on every guest's vif (a /24 of its own per vif
+/// would be needed for two guests at once; the cases run one by one).
+pub const DOM0_VIF_ADDRESS: &str = "10.10.0.1/24";
+/// Where the hotplug script is in dom0.
+pub const VIF_SCRIPT_PATH: &str = "/tests/vif-host";
+/// The vifs' hotplug script, run by libxl in dom0 (argument `online` or
+/// `offline`; `$vif` names the backend's interface, `$XENBUS_PATH` its
+/// XenStore directory): instead of xl's vif-bridge (which needs a bridge
+/// and Xen's script library) it gives the interface dom0's address, a
+/// point-to-point link to the guest. Linux's netback only reports
+/// Connected once the script wrote `hotplug-status`.
+pub fn vif_script() -> String {
+    format!(r#"#!/bin/busybox sh
+dev=${{vif:-vif$(echo "$XENBUS_PATH" | cut -d/ -f3).$(echo "$XENBUS_PATH" | cut -d/ -f4)}}
+case "$1" in
+online|add)
+    ip link set "$dev" up || exit 1
+    ip addr add {DOM0_VIF_ADDRESS} dev "$dev" || exit 1
+    xenstore-write "$XENBUS_PATH/hotplug-status" connected || exit 1
+    ;;
+esac
+exit 0
+"#)
+}
+
 /// Time for dom0 to start its tools, on top of the cases' own limits.
 pub const DOM0_START_S: u64 = 120;
 
@@ -74,7 +103,10 @@ impl Guest {
     /// prints for the image at its place in dom0, except that a kept guest
     /// is preserved instead of destroyed when it powers off or crashes.
     pub fn xl_config(&self) -> String {
-        let config = halvm_tools::run::xl_config(Path::new(&self.path_in_dom0()), self.memory_mib, &self.cmdline);
+        let mut config = halvm_tools::run::xl_config(Path::new(&self.path_in_dom0()), self.memory_mib, &self.cmdline);
+        if let Some(vif) = &self.vif {
+            config.push_str(&format!("vif = [ '{vif},script={VIF_SCRIPT_PATH}' ]\n"));
+        }
         if !self.keep_after_shutdown {
             return config;
         }
@@ -137,8 +169,15 @@ pub fn run_tree(guests: &[Guest]) -> Result<Tree> {
         tree.insert(dir.into(), Node::Dir);
     }
     tree.insert("tests/plan".into(), Node::File { mode: 0o644, data: plan_text(guests)?.into_bytes() });
+    if guests.iter().any(|g| g.vif.is_some()) {
+        tree.insert(VIF_SCRIPT_PATH.trim_start_matches('/').into(),
+                    Node::File { mode: 0o755, data: vif_script().into_bytes() });
+    }
     let mut files: BTreeMap<String, &Path> = BTreeMap::new();
     for guest in guests {
+        if guest.vif.as_ref().is_some_and(|v| v.contains(['\'', '\n', '"'])) {
+            bail!("case {}: the vif settings cannot hold quotes or newlines", guest.name);
+        }
         let file = guest.image.file_name().context("an image path without a file name")?.to_string_lossy().into_owned();
         if files.insert(file.clone(), &guest.image).is_some_and(|other| other != guest.image) {
             bail!("two different images are called {file}");
@@ -174,7 +213,28 @@ mod tests {
 
     fn guest(name: &str, image: &Path) -> Guest {
         Guest { name: name.into(), image: image.into(), cmdline: "42 'two words'".into(), memory_mib: 48, timeout_s: 30,
-                input: None, action: None, keep_after_shutdown: false, stall_store: false }
+                input: None, action: None, keep_after_shutdown: false, stall_store: false, vif: None }
+    }
+
+    #[test]
+    fn a_guest_with_a_vif_gets_it_in_its_configuration_and_dom0_the_hotplug_script() {
+        let tmp = tempfile::tempdir().unwrap();
+        let image = tmp.path().join("net_echo");
+        std::fs::write(&image, b"ELF").unwrap();
+        let plain = guest("plain", &image);
+        assert!(!plain.xl_config().contains("vif"));
+        assert!(!run_tree(&[plain.clone()]).unwrap().contains_key("tests/vif-host"));
+        let net = Guest { vif: Some("mac=00:16:3e:0a:0a:02".into()), ..guest("net", &image) };
+        let c = net.xl_config();
+        assert!(c.lines().any(|l| l == "vif = [ 'mac=00:16:3e:0a:0a:02,script=/tests/vif-host' ]"), "{c}");
+        let tree = run_tree(&[plain, net.clone()]).unwrap();
+        let Node::File { mode, data } = &tree["tests/vif-host"] else { panic!("no script") };
+        assert_eq!(*mode, 0o755);
+        let script = String::from_utf8(data.clone()).unwrap();
+        assert!(script.contains(&format!("ip addr add {DOM0_VIF_ADDRESS} dev")), "{script}");
+        assert!(script.contains("hotplug-status\" connected"), "{script}");
+        let quoted = Guest { vif: Some("mac='x'".into()), ..net };
+        assert!(run_tree(&[quoted]).unwrap_err().to_string().contains("quotes"));
     }
 
     #[test]

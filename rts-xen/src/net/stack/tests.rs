@@ -224,9 +224,9 @@ fn refused_and_reset_connections_report_their_errors_once() {
     assert_eq!(net.host.ready(c, net.now).unwrap() & (ERROR | WRITABLE), ERROR | WRITABLE);
     assert_eq!(net.host.take_error(c, net.now), Ok(ECONNREFUSED));
     assert_eq!(net.host.take_error(c, net.now), Ok(0));
-    // no loopback interface yet: 127/8 fails at once, never via the gateway
+    // 127/8 beyond 127.0.0.1 fails at once, never via the gateway
     let lo = net.host.socket(Kind::Tcp).unwrap();
-    assert_eq!(net.host.connect(lo, Endpoint::new(0x7f00_0001, 80), net.now), Err(ENETUNREACH));
+    assert_eq!(net.host.connect(lo, Endpoint::new(0x7f00_0002, 80), net.now), Err(ENETUNREACH));
     let u = net.host.socket(Kind::Udp).unwrap();
     assert_eq!(net.host.send(u, b"x", Some(Endpoint::new(0x7f12_3456, 53)), net.now), Err(ENETUNREACH));
     assert_eq!(net.host.send(c, b"x", None, net.now), Err(EPIPE));
@@ -396,4 +396,156 @@ fn bulk_transfer_survives_full_buffers() {
     }
     assert!(got == data, "the bytes arrive intact and in order");
     assert!(full > 0, "the send buffer filled at least once");
+}
+
+// ------------------------------------------------------------- loopback
+
+const LOCAL: u32 = 0x7f00_0001;
+
+/// A server and a client in the guest talking to `addr` (127.0.0.1 or the
+/// guest's own address): nothing reaches the wire.
+fn talk_to_self(net: &mut Net, addr: u32, port: u16) {
+    let g = &mut net.guest;
+    let l = g.socket(Kind::Tcp).unwrap();
+    g.bind(l, Endpoint::new(0, port)).unwrap();
+    g.listen(l, 4).unwrap();
+    let c = g.socket(Kind::Tcp).unwrap();
+    assert_eq!(g.connect(c, Endpoint::new(addr, port), net.now), Err(EINPROGRESS));
+    net.run(10);
+    let g = &mut net.guest;
+    assert_eq!(g.take_error(c, net.now), Ok(0), "{:?}", g.debug_states());
+    let (a, peer) = g.accept(l).unwrap_or_else(|e| panic!("no connection to ourselves ({e}): {:?} {:?}", g.debug_states(), g.loop_counts()));
+    let local = g.local(c).unwrap();
+    assert_eq!(local.addr, addr, "the source is the address connected to, as on Linux");
+    assert_eq!(peer, local);
+    assert_eq!(g.peer(c, net.now), Ok(Endpoint::new(addr, port)));
+    assert_eq!(g.local(a), Ok(Endpoint::new(addr, port)));
+
+    // 200 KiB each way through 64 KiB windows
+    let data: Vec<u8> = (0..200 * 1024u32).map(|i| (i * 7 % 253) as u8).collect();
+    let (mut sent, mut echo_sent, mut echoed, mut back) = (0, 0, Vec::new(), Vec::new());
+    let mut buf = vec![0u8; 8192];
+    for _ in 0..2000 {
+        let g = &mut net.guest;
+        if sent < data.len() {
+            if let Ok(n) = g.send(c, &data[sent..], None, net.now) {
+                sent += n;
+            }
+        }
+        while let Ok((n, _, _)) = g.recv(a, &mut buf, false, net.now) {
+            if n == 0 {
+                break;
+            }
+            echoed.extend_from_slice(&buf[..n]);
+        }
+        while echo_sent < echoed.len() {
+            match g.send(a, &echoed[echo_sent..], None, net.now) {
+                Ok(n) => echo_sent += n,
+                Err(_) => break,
+            }
+        }
+        while let Ok((n, _, _)) = g.recv(c, &mut buf, false, net.now) {
+            if n == 0 {
+                break;
+            }
+            back.extend_from_slice(&buf[..n]);
+        }
+        if back.len() == data.len() {
+            break;
+        }
+        net.run(1);
+    }
+    assert!(back == data, "{} of {} bytes came back", back.len(), data.len());
+    let g = &mut net.guest;
+    g.close(c, net.now).unwrap();
+    g.close(a, net.now).unwrap();
+    g.close(l, net.now).unwrap();
+}
+
+#[test]
+fn the_guest_reaches_its_own_servers_through_127_0_0_1_and_its_address() {
+    let mut net = Net::new();
+    let wire_before = net.guest.loop_counts();
+    talk_to_self(&mut net, LOCAL, 7);
+    talk_to_self(&mut net, GUEST, 8);
+    net.run(3000);
+    let (looped, dropped) = net.guest.loop_counts();
+    assert!(looped > wire_before.0 + 100, "{looped} frames turned around");
+    assert_eq!(dropped, 0);
+    assert_eq!(net.guest.usage(), (0, 0), "{:?}", net.guest.debug_states());
+    // the host stack never saw a frame for these connections: it had no
+    // reason to learn the guest's hardware address
+    let h = net.host.socket(Kind::Tcp).unwrap();
+    assert_eq!(net.host.local(h), Ok(Endpoint::default()));
+}
+
+#[test]
+fn loopback_datagrams_and_connections_without_an_interface_address() {
+    // DHCP only, no server: the interface has no address, yet 127.0.0.1
+    // works (and the rest of the world is unreachable)
+    let (a, b): (Queue, Queue) = Default::default();
+    let now = Instant::from_millis(1000);
+    let cfg = config::Config { mode: Mode::DhcpOnly, fixed: Static { address: [10, 0, 2, 15], prefix: 24, gateway: None, dns: None } };
+    let mut s = Stack::new(End { inp: a, out: b.clone() }, [2, 0, 0, 0, 0, 1], cfg, storage(), MEM, log, 3, now);
+    assert_eq!(s.ipv4().address, None);
+    let u = s.socket(Kind::Udp).unwrap();
+    s.bind(u, Endpoint::new(LOCAL, 5353)).unwrap();
+    let v = s.socket(Kind::Udp).unwrap();
+    assert_eq!(s.send(v, b"to myself", Some(Endpoint::new(LOCAL, 5353)), now), Ok(9));
+    let from = s.local(v).unwrap();
+    let mut t = now;
+    for _ in 0..5 {
+        t += Duration::from_millis(1);
+        s.poll(t);
+    }
+    let mut buf = [0u8; 32];
+    assert_eq!(s.recv(u, &mut buf, false, t), Ok((9, 9, Some(Endpoint::new(LOCAL, from.port)))));
+    assert_eq!(&buf[..9], b"to myself");
+    let c = s.socket(Kind::Tcp).unwrap();
+    assert_eq!(s.connect(c, Endpoint::new(0x0a00_0202, 80), t), Err(ENETUNREACH));
+    let c = s.socket(Kind::Tcp).unwrap();
+    assert_eq!(s.connect(c, Endpoint::new(LOCAL, 80), t), Err(EINPROGRESS));
+    for _ in 0..5 {
+        t += Duration::from_millis(1);
+        s.poll(t);
+    }
+    assert_eq!(s.take_error(c, t), Ok(ECONNREFUSED), "nobody listens on 127.0.0.1:80: a reset, at once");
+    // only DHCP discovers went out on the wire
+    for frame in b.borrow().iter() {
+        assert_eq!(&frame[..6], &[0xff; 6], "only broadcasts (DHCP) leave: {frame:02x?}");
+    }
+}
+
+#[test]
+fn frames_are_routed_by_their_destination() {
+    use super::super::loopback::{route, Route};
+    let mac = [2, 0, 0, 0, 0, 1];
+    let own = [LOCAL, GUEST];
+    let ipv4 = |dst_mac: [u8; 6], dst: u32| {
+        let mut f = vec![0u8; 34];
+        f[..6].copy_from_slice(&dst_mac);
+        f[12..14].copy_from_slice(&[0x08, 0x00]);
+        f[30..34].copy_from_slice(&dst.to_be_bytes());
+        f
+    };
+    let arp = |op: u8, target: u32| {
+        let mut f = vec![0u8; 42];
+        f[..6].copy_from_slice(&[0xff; 6]);
+        f[12..14].copy_from_slice(&[0x08, 0x06]);
+        f[20..22].copy_from_slice(&[0, op]);
+        f[38..42].copy_from_slice(&target.to_be_bytes());
+        f
+    };
+    let gw_mac = [0x52, 0x55, 10, 0, 2, 2];
+    assert_eq!(route(&ipv4(gw_mac, HOST), mac, &own), Route::Wire);
+    assert_eq!(route(&ipv4(gw_mac, LOCAL), mac, &own), Route::Loop);
+    assert_eq!(route(&ipv4(gw_mac, GUEST), mac, &own), Route::Loop);
+    assert_eq!(route(&ipv4(mac, HOST), mac, &own), Route::Loop, "to our own hardware address");
+    assert_eq!(route(&arp(1, GUEST), mac, &own), Route::Loop);
+    assert_eq!(route(&arp(1, LOCAL), mac, &own), Route::Loop);
+    assert_eq!(route(&arp(1, HOST), mac, &own), Route::Wire);
+    assert_eq!(route(&arp(2, GUEST), mac, &own), Route::Wire, "a reply to someone else");
+    assert_eq!(route(&ipv4(gw_mac, 0), mac, &[LOCAL, 0]), Route::Wire, "no address: 0 is not ours");
+    assert_eq!(route(&[0u8; 10], mac, &own), Route::Wire, "too short to tell");
+    assert_eq!(route(&ipv4(gw_mac, LOCAL)[..20], mac, &own), Route::Wire, "truncated header");
 }

@@ -1,0 +1,137 @@
+{-# LANGUAGE OverloadedStrings #-}
+-- The `network` package, unchanged: a TCP echo server (one forkIO thread
+-- per connection) and its clients in the same program, over 127.0.0.1;
+-- numeric getAddrInfo. The output is the same on Linux (no port numbers:
+-- they are ephemeral).
+--
+-- `network-demo serve PORT` then goes on serving the echo on 0.0.0.0:PORT
+-- for the host, until a connection's first bytes are "quit\n".
+import Control.Concurrent
+import Control.Exception
+import Control.Monad
+import qualified Data.ByteString as B
+import qualified Data.ByteString.Char8 as C
+import Network.Socket
+import Network.Socket.ByteString (recv, sendAll)
+import System.Environment (getArgs)
+import System.Exit (exitSuccess)
+import System.IO
+
+main :: IO ()
+main = do
+  hSetBuffering stdout LineBuffering
+  addressLookups
+  server <- listenOn (tupleToHostAddress (127, 0, 0, 1)) 0
+  port <- socketPort server
+  quit <- newEmptyMVar
+  _ <- forkIO (acceptLoop server quit)
+  oneClient port
+  manyClients port
+  bulk port
+  args <- getArgs
+  case args of
+    ["serve", p] -> do
+      public <- listenOn 0 (read p)
+      _ <- forkIO (acceptLoop public quit)
+      putStrLn ("serving the echo on port " ++ p)
+      takeMVar quit
+      putStrLn "quit received"
+      exitSuccess
+    _ -> close server
+
+-- | Numeric hosts and services only (no resolver is involved).
+addressLookups :: IO ()
+addressLookups = do
+  let numeric = defaultHints { addrFlags = [AI_NUMERICHOST, AI_NUMERICSERV], addrSocketType = Stream }
+  forM_ ["127.0.0.1", "10.0.2.15", "192.168.1.200"] $ \host -> do
+    infos <- getAddrInfo (Just numeric) (Just host) (Just "7")
+    forM_ infos $ \i -> putStrLn (unwords ["getAddrInfo", host, show (addrFamily i), show (addrSocketType i),
+                                           show (addrAddress i)])
+  passive <- getAddrInfo (Just numeric { addrFlags = [AI_PASSIVE, AI_NUMERICSERV], addrFamily = AF_INET })
+                         Nothing (Just "8080")
+  putStrLn ("passive: " ++ show (map addrAddress passive))
+  bad <- try (getAddrInfo (Just numeric) (Just "not.a.number") Nothing) :: IO (Either IOException [AddrInfo])
+  putStrLn ("a name with AI_NUMERICHOST fails: " ++ either (const "True") (const "False") bad)
+  print (hostAddressToTuple (tupleToHostAddress (10, 0, 2, 15)))
+
+listenOn :: HostAddress -> PortNumber -> IO Socket
+listenOn host port = do
+  s <- socket AF_INET Stream defaultProtocol
+  setSocketOption s ReuseAddr 1
+  bind s (SockAddrInet port host)
+  listen s 16
+  return s
+
+-- | One thread per connection; a connection that starts with "quit\n"
+-- is answered "bye\n" and fills `quit`.
+acceptLoop :: Socket -> MVar () -> IO ()
+acceptLoop server quit = forever $ do
+  (conn, _) <- accept server
+  forkIO (echo conn `finally` close conn)
+  where
+    echo conn = do
+      first <- recv conn 65536
+      if first == "quit\n"
+        then sendAll conn "bye\n" >> putMVar quit ()
+        else unless (B.null first) (sendAll conn first >> loop conn)
+    loop conn = do
+      chunk <- recv conn 65536
+      unless (B.null chunk) (sendAll conn chunk >> loop conn)
+
+connectTo :: PortNumber -> IO Socket
+connectTo port = do
+  c <- socket AF_INET Stream defaultProtocol
+  setSocketOption c NoDelay 1
+  connect c (SockAddrInet port (tupleToHostAddress (127, 0, 0, 1)))
+  return c
+
+-- | Exactly n bytes (or fewer at the end of the stream).
+recvExactly :: Socket -> Int -> IO B.ByteString
+recvExactly c n = go [] 0
+  where
+    go acc got
+      | got >= n = return (B.concat (reverse acc))
+      | otherwise = do
+          chunk <- recv c (n - got)
+          if B.null chunk then return (B.concat (reverse acc)) else go (chunk : acc) (got + B.length chunk)
+
+oneClient :: PortNumber -> IO ()
+oneClient port = do
+  c <- connectTo port
+  SockAddrInet _ local <- getSocketName c
+  SockAddrInet peerPort peer <- getPeerName c
+  putStrLn ("client side: " ++ show (hostAddressToTuple local) ++ " to " ++ show (hostAddressToTuple peer)
+            ++ ", the server's port: " ++ show (peerPort == port))
+  let messages = ["hello", "from the client", "over TCP"]
+  replies <- forM messages $ \m -> sendAll c m >> recvExactly c (B.length m)
+  putStrLn ("echoed " ++ show (length messages) ++ " messages over 127.0.0.1: " ++ show (replies == messages))
+  shutdown c ShutdownSend
+  end <- recv c 16
+  putStrLn ("after shutdown the server closes: " ++ show (B.null end))
+  close c
+
+-- | Ten clients at once, each in its own thread, each with its own words.
+manyClients :: PortNumber -> IO ()
+manyClients port = do
+  results <- forM [1 .. 10 :: Int] $ \i -> do
+    box <- newEmptyMVar
+    _ <- forkIO $ do
+      r <- try $ bracket (connectTo port) close $ \c -> do
+        let m = C.pack (concat (replicate i ("client " ++ show i ++ "; ")))
+        sendAll c m
+        back <- recvExactly c (B.length m)
+        return (back == m)
+      putMVar box (either (\e -> const False (e :: SomeException)) id r)
+    return box
+  oks <- mapM takeMVar results
+  putStrLn ("10 concurrent clients echoed: " ++ show (and oks))
+
+-- | 1 MiB through the echo, sent by one thread while another reads.
+bulk :: PortNumber -> IO ()
+bulk port = do
+  c <- connectTo port
+  let payload = B.pack (take (1024 * 1024) (cycle [0 .. 250]))
+  _ <- forkIO (sendAll c payload)
+  back <- recvExactly c (B.length payload)
+  putStrLn ("1 MiB echoed intact: " ++ show (back == payload))
+  close c
