@@ -2,13 +2,16 @@
 //! images and as static Linux programs in a minimal Linux guest, in the
 //! same QEMU with the same accelerator, memory and CPU model; each program
 //! measures its own time, so boot time does not count. Also the native
-//! time on the host, image sizes, boot time to `main` and the least memory.
-//! Results must be equal on every side: a difference is an error.
+//! time on the host, image sizes, boot time to `main` (wall clock, and on
+//! each guest's own clock: tests/bench/support/BootClock*.hs), the least
+//! memory (QEMU's `-m`, and xl's `memory=` under Xen: xen_memory.rs) and
+//! the toolchain's speed (toolchain.rs). Results must be equal on every
+//! side: a difference is an error.
 //!
 //! ```text
 //! build/bench/
 //!   results.json   report.md   ratios.svg
-//!   images/ linux/ obj/ stripped/ linux-guest/ busybox/
+//!   images/ linux/ obj/ stripped/ linux-guest/ busybox/ xen-memory/ toolchain/
 //! ```
 
 mod build;
@@ -19,6 +22,8 @@ mod memory;
 mod programs;
 mod report;
 mod stats;
+mod toolchain;
+mod xen_memory;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,6 +45,8 @@ use stats::Summary;
 const MEMORY_MIB: u32 = 512;
 /// The bisection for the least memory looks in (LOW, HIGH] MiB.
 const MEMORY_SEARCH: (u32, u32) = (1, 64);
+/// The boot-clock program's name in the Linux guest's frames.
+const BOOT_CLOCK: &str = "BootClock";
 /// Runs per program per side.
 const RUNS_FULL: usize = 5;
 const RUNS_QUICK: usize = 3;
@@ -90,7 +97,7 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BenchArgs) -> Result<()> {
     }
     let built = build_cmd::run(sh, layout, &args.build, build_cmd::Stages::All)?;
     let options = Options { accel: args.accel, quick: args.quick, runs, only: args.only.clone(), out: layout.build.join("bench") };
-    let report = measure(sh, layout, &built, &options)?;
+    let report = measure(sh, layout, &built, &options, Some(&args.build))?;
     let written = write_outputs(&report, &options.out)?;
     if let Some(json) = &args.json {
         std::fs::write(json, report.json()).with_context(|| format!("writing {}", json.display()))?;
@@ -109,12 +116,20 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BenchArgs) -> Result<()> {
 pub fn run_smoke(sh: &Shell, layout: &Layout, built: &Built) -> Result<()> {
     let out = layout.build.join("bench-smoke");
     let options = Options { accel: AccelChoice::Tcg, quick: true, runs: 2, only: vec!["Queens".into()], out: out.clone() };
-    let report = measure(sh, layout, built, &options).context("the benchmark harness's smoke run failed")?;
+    // Without the toolchain figures and the scan under Xen: they take
+    // minutes, and their parts have unit tests.
+    let report = measure(sh, layout, built, &options, None).context("the benchmark harness's smoke run failed")?;
     let written = write_outputs(&report, &out)?;
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&written[0])?)?;
     let queens = &json["programs"][0];
     if queens["name"] != "Queens" || !(queens["ratio"].as_f64().is_some_and(|r| r > 0.0)) {
         bail!("the smoke run's {} lacks Queens' figures: {queens}", written[0].display());
+    }
+    let boot = &json["boot"];
+    for figure in ["halvm_c_main_ms", "halvm_hs_main_ms", "linux_guest_hs_main_ms"] {
+        if !boot[figure]["median"].as_f64().is_some_and(|ms| ms > 0.0) {
+            bail!("the smoke run's {} lacks the guest-clock boot figure {figure}: {boot}", written[0].display());
+        }
     }
     eprintln!("    bench smoke run: Queens halvm/Linux {:.2} (outputs in {})", report.programs[0].ratio, out.display());
     Ok(())
@@ -151,7 +166,9 @@ fn choose_accel(layout: &Layout, asked: AccelChoice) -> Result<(Accel, Option<St
     }
 }
 
-fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options) -> Result<Report> {
+/// Every figure; `extras` (the build's options) adds the toolchain figures
+/// and the least memory under Xen.
+fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options, extras: Option<&BuildArgs>) -> Result<Report> {
     let started = Instant::now();
     let date = cmd!(sh, "date -u '+%Y-%m-%d %H:%M UTC'").quiet().read()?;
     let machine = describe_machine();
@@ -166,6 +183,8 @@ fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options) -> Res
     let builder = build::Builder::new(sh, &layout.build.join("bench"), &sources, prefix, &built.platform_ghc)?;
     let builds: Vec<build::Built> = programs.iter().map(|p| builder.both(&p.name, &p.source)).collect::<Result<_>>()?;
     let hello = builder.image("Hello", &sources.join("support/Hello.hs"))?;
+    let boot_clock_halvm = builder.image("BootClockHalvm", &sources.join("support/BootClockHalvm.hs"))?;
+    let boot_clock_linux = builder.linux("BootClockLinux", &sources.join("support/BootClockLinux.hs"))?;
     step.done();
 
     let machine_for = Machine::Qemu(accel);
@@ -195,11 +214,18 @@ fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options) -> Res
     let parts = linux_guest::parts(sh, layout)?;
     let guest_dir = out.join("linux-guest");
     std::fs::create_dir_all(&guest_dir)?;
-    let guest_programs: Vec<linux_guest::GuestProgram> = programs.iter().zip(&builds)
-        .map(|(p, b)| linux_guest::GuestProgram { name: &p.name, binary: &b.linux, arg: p.size(options.quick).to_string() })
-        .collect();
+    // The boot-clock program first, once: its reading is the boot time.
+    let guest_programs: Vec<linux_guest::GuestProgram> =
+        std::iter::once(linux_guest::GuestProgram { name: BOOT_CLOCK, binary: &boot_clock_linux, arg: String::new(), runs: 1 })
+            .chain(programs.iter().zip(&builds).map(|(p, b)| linux_guest::GuestProgram {
+                name: &p.name,
+                binary: &b.linux,
+                arg: p.size(options.quick).to_string(),
+                runs: options.runs,
+            }))
+            .collect();
     let initramfs = guest_dir.join("initramfs.cpio");
-    linux_guest::write_initramfs(&initramfs, &parts.busybox, &guest_programs, options.runs)?;
+    linux_guest::write_initramfs(&initramfs, &parts.busybox, &guest_programs)?;
     let accel_name = if accel == Accel::Kvm { "kvm" } else { "tcg" };
     let args = linux_guest::qemu_args(accel_name, MEMORY_MIB, &parts.kernel, &initramfs);
     let guest_timeout = timeout * (programs.len() * options.runs) as u32 / 2 + Duration::from_secs(120);
@@ -211,6 +237,13 @@ fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options) -> Res
     let linux_boot = linux_guest::first_start(&console).context("the Linux guest printed no `bench-start:` line")?;
     let console_text: Vec<&str> = console.iter().map(|(_, l)| l.as_str()).collect();
     let guest_runs = frames::split_guest_runs(&console_text)?;
+    let linux_boot_clock = match guest_runs.get(BOOT_CLOCK).map(Vec::as_slice) {
+        Some([(0, lines)]) => {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            frames::parse_boot_clock(&lines, false).context("the Linux guest's boot-clock program")?
+        }
+        other => bail!("the Linux guest's boot-clock program did not run once with status 0: {other:?}"),
+    };
     let mut linux: BTreeMap<String, Vec<frames::RunOutput>> = BTreeMap::new();
     for program in &programs {
         let runs = guest_runs.get(&program.name).map(Vec::as_slice).unwrap_or_default();
@@ -260,9 +293,22 @@ fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options) -> Res
         let line = outcome.console.find(frames::START).with_context(|| format!("Hello printed no first line:\n{outcome}"))?;
         halvm_boot.push(line.at.as_secs_f64() * 1000.0);
     }
-    let boot_figures = BootFigures {
+    let (mut c_main, mut hs_main) = (Vec::new(), Vec::new());
+    for _ in 0..options.runs {
+        let outcome = boot(&boot_clock_halvm, String::new(), MEMORY_MIB).run().map_err(anyhow::Error::msg)?;
+        let lines: Vec<&str> = outcome.console.lines.iter().map(|l| l.text.as_str()).collect();
+        let clock = frames::parse_boot_clock(&lines, true).with_context(|| format!("BootClockHalvm:\n{outcome}"))?;
+        c_main.push(clock.c_main_ns.expect("asked for") as f64 / 1e6);
+        hs_main.push(clock.hs_main_ns as f64 / 1e6);
+    }
+    let mut boot_figures = BootFigures {
         halvm_ms: Summary::of(&halvm_boot).expect("runs > 0"),
         linux_guest_ms: Summary::of(&[linux_boot.as_secs_f64() * 1000.0]).expect("one value"),
+        halvm_c_main_ms: Summary::of(&c_main).expect("runs > 0"),
+        halvm_hs_main_ms: Summary::of(&hs_main).expect("runs > 0"),
+        linux_guest_hs_main_ms: Summary::of(&[linux_boot_clock.hs_main_ns as f64 / 1e6]).expect("one value"),
+        xen_halvm_c_main_ms: None,
+        xen_halvm_hs_main_ms: None,
     };
 
     // The mid-size benchmark: the median image by size.
@@ -284,14 +330,64 @@ fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options) -> Res
     }
     step.done();
 
-    let notes = vec![
-        "Boot to main is wall-clock time from QEMU's start; the guest-clock figure (first instruction to main) \
-         is not measured yet."
-            .to_string(),
-        "Least memory is measured for halvm only, as QEMU's -m; xl's memory= is the same number of MiB for a PVH guest \
-         but was not measured under Xen."
-            .to_string(),
-    ];
+    let mut notes = Vec::new();
+    let (mut xen_min_memory, mut toolchain_figures) = (Vec::new(), None);
+    if let Some(build_args) = extras {
+        let step = Step::start("least memory= under Xen (one dom0 in QEMU, xl create per size)");
+        match crate::domu_lane::available(layout) {
+            Err(why) => notes.push(format!("The least memory= under Xen was not measured: {why}")),
+            Ok(()) => {
+                let mid_result = figures_result(&figures, mid);
+                let wanted = [
+                    xen_memory::Wanted { program: "Hello", image: &hello, args: String::new(), qemu_mib: min_memory[0].mib,
+                                         lines: vec![format!("{}Hello", frames::START)], timeout_s: 60 },
+                    xen_memory::Wanted { program: mid.as_str(), image: &mid_build.image, args: min_memory[1].args.clone(),
+                                         qemu_mib: min_memory[1].mib, lines: vec![format!("{}{mid_result}", frames::RESULT)],
+                                         timeout_s: 120 },
+                ];
+                let run = xen_memory::measure(sh, layout, &out.join("xen-memory"), &wanted, (&boot_clock_halvm, options.runs))?;
+                xen_min_memory = run.min_memory;
+                let (mut c_main, mut hs_main) = (Vec::new(), Vec::new());
+                for lines in &run.boot_clock {
+                    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+                    let clock = frames::parse_boot_clock(&lines, true).context("BootClockHalvm under Xen")?;
+                    c_main.push(clock.c_main_ns.expect("asked for") as f64 / 1e6);
+                    hs_main.push(clock.hs_main_ns as f64 / 1e6);
+                }
+                boot_figures.xen_halvm_c_main_ms = Summary::of(&c_main);
+                boot_figures.xen_halvm_hs_main_ms = Summary::of(&hs_main);
+            }
+        }
+        step.done();
+
+        let step = Step::start("toolchain speed: no-op build, relink, compile time, the GHC build");
+        // The benchmark with the largest source: the most compiler work.
+        let program = programs.iter().zip(&builds)
+            .max_by_key(|(p, _)| std::fs::metadata(&p.source).map(|m| m.len()).unwrap_or(0))
+            .expect("at least one program");
+        let scratch = out.join("toolchain");
+        let compile = toolchain::Compile {
+            halvm_ghc: &crate::prefix::halvm_ghc(prefix),
+            platform_ghc: &built.platform_ghc.ghc(),
+            lib: &sources.join("lib"),
+            source: &program.0.source,
+            halvm_objects: &out.join("obj/halvm").join(&program.0.name),
+            scratch: &scratch,
+        };
+        let compile_runs = if options.quick { 1 } else { 3 };
+        toolchain_figures = Some(toolchain::ToolchainFigures {
+            noop_build_s: toolchain::noop_build(sh, layout, build_args, options.runs)?,
+            program: program.0.name.clone(),
+            relink_s: compile.relink(sh, options.runs)?,
+            halvm_compile_s: compile.compile(sh, compile.halvm_ghc, "halvm-ghc", compile_runs)?,
+            platform_compile_s: compile.compile(sh, compile.platform_ghc, "the platform GHC", compile_runs)?,
+            ghc_build: toolchain::ghc_build_time(&layout.build.join("ghc-build/ghc-9.0.2"),
+                                                 &layout.cache().join("ghc-stage1"))?,
+        });
+        step.done();
+    } else {
+        notes.push("The least memory= under Xen and the toolchain figures are left out of this run (the smoke run).".into());
+    }
     Ok(Report {
         date,
         machine,
@@ -304,6 +400,8 @@ fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options) -> Res
         image_sizes: sizes,
         boot: boot_figures,
         min_memory,
+        xen_min_memory,
+        toolchain: toolchain_figures,
         notes,
         elapsed_s: started.elapsed().as_secs_f64(),
     })

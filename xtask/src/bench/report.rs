@@ -4,6 +4,8 @@
 use serde::Serialize;
 
 use super::stats::Summary;
+use super::toolchain::{GhcBuildTime, ToolchainFigures};
+use super::xen_memory::XenMinMemory;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -24,6 +26,9 @@ pub struct Report {
     pub image_sizes: Vec<ImageSize>,
     pub boot: BootFigures,
     pub min_memory: Vec<MinMemory>,
+    /// The least `memory=` under Xen (xl); empty when not measured.
+    pub xen_min_memory: Vec<XenMinMemory>,
+    pub toolchain: Option<ToolchainFigures>,
     /// Notes on figures left out, and why.
     pub notes: Vec<String>,
     /// The whole run's wall time, seconds.
@@ -56,11 +61,22 @@ pub struct ImageSize {
     pub bss: u64,
 }
 
-/// QEMU start to the first line of `main`, wall clock, ms.
+/// Boot times, ms: QEMU start to the first line of `main` (wall clock),
+/// and on each guest's own clock to `main`.
 #[derive(Debug, Clone, Serialize)]
 pub struct BootFigures {
     pub halvm_ms: Summary,
     pub linux_guest_ms: Summary,
+    /// halvm: the first instruction (TSC read at the PVH entry) to C's main.
+    pub halvm_c_main_ms: Summary,
+    /// halvm: the first instruction to the Haskell program's main.
+    pub halvm_hs_main_ms: Summary,
+    /// Linux: CLOCK_BOOTTIME at the Haskell program's main, /init's first.
+    pub linux_guest_hs_main_ms: Summary,
+    /// The same halvm figures as a Xen domU (xl create in the Xen-in-QEMU
+    /// run of the memory scan); `None` when that did not run.
+    pub xen_halvm_c_main_ms: Option<Summary>,
+    pub xen_halvm_hs_main_ms: Option<Summary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,10 +123,53 @@ impl Report {
             "\n| boot to main (QEMU start to first line, wall) | ms |\n| --- | ---: |\n| halvm (Hello) | {} |\n| Linux guest (kernel + /init) | {} |\n",
             self.boot.halvm_ms.display(0), self.boot.linux_guest_ms.display(0)
         ));
+        t.push_str(&format!(
+            "\n| boot to main, guest clock | ms |\n| --- | ---: |\n\
+             | halvm: first instruction to C's main | {} |\n\
+             | halvm: first instruction to Haskell's main | {} |\n\
+             | Linux guest: CLOCK_BOOTTIME at Haskell's main | {} |\n",
+            self.boot.halvm_c_main_ms.display(2), self.boot.halvm_hs_main_ms.display(2),
+            self.boot.linux_guest_hs_main_ms.display(0)
+        ));
+        if let (Some(c), Some(hs)) = (&self.boot.xen_halvm_c_main_ms, &self.boot.xen_halvm_hs_main_ms) {
+            t.push_str(&format!(
+                "| halvm as a Xen domU (Xen in QEMU): first instruction to C's main | {} |\n\
+                 | halvm as a Xen domU (Xen in QEMU): first instruction to Haskell's main | {} |\n",
+                c.display(2), hs.display(2)
+            ));
+        }
+        let with_args = |program: &str, args: &str| if args.is_empty() { program.to_string() } else { format!("{program} {args}") };
         t.push_str("\n| least memory, halvm (`-m`, bisection) | MiB |\n| --- | ---: |\n");
         for m in &self.min_memory {
-            let args = if m.args.is_empty() { String::new() } else { format!(" {}", m.args) };
-            t.push_str(&format!("| {}{} | {} |\n", m.program, args, m.mib));
+            t.push_str(&format!("| {} | {} |\n", with_args(&m.program, &m.args), m.mib));
+        }
+        if !self.xen_min_memory.is_empty() {
+            t.push_str("\n| least memory under Xen (xl `memory=`, PVH domU) | MiB | sizes tried |\n| --- | ---: | --- |\n");
+            for m in &self.xen_min_memory {
+                let figure = match m.mib {
+                    None => format!("> {}", m.scanned.1),
+                    Some(mib) if m.at_or_below => format!("<= {mib}"),
+                    Some(mib) => mib.to_string(),
+                };
+                let irregular = if m.irregular.is_empty() { String::new() } else { format!("; failed above it: {:?}", m.irregular) };
+                t.push_str(&format!("| {} | {figure} | {}..{}{irregular} |\n", with_args(&m.program, &m.args), m.scanned.0, m.scanned.1));
+            }
+        }
+        if let Some(tc) = &self.toolchain {
+            let ghc = match &tc.ghc_build {
+                Some(GhcBuildTime { seconds, key }) => format!("{:.0} ({}m{:02}s, key {key})", seconds, (*seconds as u64) / 60, (*seconds as u64) % 60),
+                None => "not known (no stamps of the last build)".into(),
+            };
+            t.push_str(&format!(
+                "\n| toolchain | s |\n| --- | ---: |\n\
+                 | no-op `cargo xtask build` | {} |\n\
+                 | relink {} (halvm-ghc, link only) | {} |\n\
+                 | compile {} (`-O2 -no-link`), halvm-ghc | {} |\n\
+                 | compile {} (`-O2 -no-link`), platform GHC | {} |\n\
+                 | last cross-GHC build (configure, make, install) | {ghc} |\n",
+                tc.noop_build_s.display(2), tc.program, tc.relink_s.display(2), tc.program, tc.halvm_compile_s.display(1),
+                tc.program, tc.platform_compile_s.display(1)
+            ));
         }
         t
     }
@@ -174,8 +233,30 @@ pub(crate) mod tests {
                 ratio: 11.0 / 21.0,
             }],
             image_sizes: vec![ImageSize { program: "Hello".into(), file: 824_000, code: 639_000, rodata: 124_000, data: 48_000, bss: 860_000 }],
-            boot: BootFigures { halvm_ms: s(&[300.0, 320.0]), linux_guest_ms: s(&[4000.0]) },
+            boot: BootFigures {
+                halvm_ms: s(&[300.0, 320.0]),
+                linux_guest_ms: s(&[4000.0]),
+                halvm_c_main_ms: s(&[12.5, 13.0]),
+                halvm_hs_main_ms: s(&[15.0, 16.0]),
+                linux_guest_hs_main_ms: s(&[2500.0]),
+                xen_halvm_c_main_ms: Some(s(&[1.5, 1.25])),
+                xen_halvm_hs_main_ms: Some(s(&[4.0])),
+            },
             min_memory: vec![MinMemory { program: "Hello".into(), args: String::new(), mib: 6 }],
+            xen_min_memory: vec![
+                XenMinMemory { program: "Hello".into(), args: String::new(), mib: Some(7), scanned: (3, 12), at_or_below: false,
+                               irregular: vec![] },
+                XenMinMemory { program: "Bytes".into(), args: "500000".into(), mib: None, scanned: (7, 21), at_or_below: false,
+                               irregular: vec![] },
+            ],
+            toolchain: Some(ToolchainFigures {
+                noop_build_s: s(&[1.5, 1.7]),
+                program: "Queens".into(),
+                relink_s: s(&[2.0, 2.5]),
+                halvm_compile_s: s(&[9.0]),
+                platform_compile_s: s(&[7.0]),
+                ghc_build: Some(GhcBuildTime { seconds: 1777.0, key: "fdd7".into() }),
+            }),
             notes: vec!["a note".into()],
             elapsed_s: 61.0,
         }
@@ -193,6 +274,12 @@ pub(crate) mod tests {
         let md = sample().markdown();
         for needle in ["2026-12-02", "TCG (KVM asked for", "-cpu max -m 512", "3 run(s)", "--quick", "| Hello | 824 KB | 639 KB",
                        "| halvm (Hello) | 310 (300..320) |", "| Linux guest (kernel + /init) | 4000 |", "| Hello | 6 |",
+                       "| halvm: first instruction to C's main | 12.75 (12.50..13.00) |",
+                       "| Linux guest: CLOCK_BOOTTIME at Haskell's main | 2500 |",
+                       "Xen domU (Xen in QEMU): first instruction to C's main | 1.38 (1.25..1.50) |",
+                       "| Hello | 7 | 3..12 |", "| Bytes 500000 | > 21 | 7..21 |",
+                       "| no-op `cargo xtask build` | 1.60 (1.50..1.70) |", "| relink Queens (halvm-ghc, link only) | 2.25",
+                       "platform GHC | 7.0 |", "| 1777 (29m37s, key fdd7) |",
                        "- a note", "a hint, not a verdict"] {
             assert!(md.contains(needle), "{needle:?} missing from:\n{md}");
         }
@@ -207,5 +294,9 @@ pub(crate) mod tests {
         assert_eq!(v["boot"]["linux_guest_ms"]["n"], 1);
         assert_eq!(v["min_memory"][0]["mib"], 6);
         assert_eq!(v["accel"], "tcg");
+        assert_eq!(v["boot"]["halvm_c_main_ms"]["median"], 12.75);
+        assert_eq!(v["xen_min_memory"][0]["mib"], 7);
+        assert_eq!(v["xen_min_memory"][1]["mib"], serde_json::Value::Null);
+        assert_eq!(v["toolchain"]["ghc_build"]["seconds"], 1777.0);
     }
 }

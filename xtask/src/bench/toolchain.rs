@@ -72,6 +72,7 @@ pub fn noop_build(sh: &Shell, layout: &Layout, args: &BuildArgs, runs: usize) ->
     let _dir = sh.push_dir(&layout.repo);
     let mut seconds = Vec::new();
     for _ in 0..runs {
+        let flags = &flags;
         seconds.push(timed(|| {
             cmd!(sh, "{cargo} xtask build {flags...}").quiet().ignore_stdout().ignore_stderr().run()
                 .context("the no-op `cargo xtask build` failed (run it by hand to see why)")

@@ -5,7 +5,9 @@
 //! guest in turn with `xl create -F`. One dom0 boot costs about 25 s, so
 //! instead of a bisection (one boot per step) every candidate size of a
 //! range around QEMU's `-m` figure runs in the same boot, and the figure is
-//! the least size from which every larger candidate ran too.
+//! the least size from which every larger candidate ran too. The same boot
+//! also runs the boot-clock image a few times, for the boot time to `main`
+//! on the guest's clock as a domU.
 //!
 //! ```text
 //! build/bench/xen-memory/
@@ -97,8 +99,21 @@ fn passed(log: Option<&console::CaseLog>, lines: &[String]) -> bool {
         && lines.iter().all(|want| log.console.lines.iter().any(|l| l.trim_end() == want))
 }
 
-/// Runs every candidate of every program in one dom0 boot.
-pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted]) -> Result<Vec<XenMinMemory>> {
+/// What one dom0 boot measured.
+pub struct XenRun {
+    pub min_memory: Vec<XenMinMemory>,
+    /// The console lines of each boot-clock guest that exited with status
+    /// 0 (a failed one is an error).
+    pub boot_clock: Vec<Vec<String>>,
+}
+
+/// The boot-clock guests' memory= (MiB): ample, so memory is not what
+/// the figure measures.
+const BOOT_CLOCK_MIB: u64 = 32;
+
+/// Runs every candidate of every program in one dom0 boot, then the
+/// boot-clock image `boot_clock.1` times.
+pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted], boot_clock: (&Path, usize)) -> Result<XenRun> {
     let dom0 = crate::dom0::ensure(sh, layout)?;
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut guests = Vec::new();
@@ -118,6 +133,21 @@ pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted]) -> Re
             });
         }
     }
+    let boot_clock_name = |i: usize| format!("BootClock-{i}");
+    for i in 1..=boot_clock.1 {
+        guests.push(plan::Guest {
+            name: boot_clock_name(i),
+            image: boot_clock.0.to_path_buf(),
+            cmdline: String::new(),
+            memory_mib: BOOT_CLOCK_MIB,
+            timeout_s: 60,
+            input: None,
+            action: None,
+            keep_after_shutdown: false,
+            stall_store: false,
+            vif: None,
+        });
+    }
     let guests = domu_lane::stripped(sh, &guests, &out.join("stripped"))?;
     let run_archive = out.join("run.cpio.gz");
     crate::dom0::write_gzip_cpio(&plan::run_tree(&guests)?, &run_archive)?;
@@ -127,7 +157,7 @@ pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted]) -> Re
     let hypervisor: PathBuf = halvm_bootkit::xen::hypervisor(&xen_dir)
         .with_context(|| format!("preparing {} in {}", halvm_bootkit::xen::PACKAGED, xen_dir.display()))?;
     let args = domu_lane::qemu_args(&hypervisor, &dom0.kernel, &initrd);
-    let log = out.join("dom0-console.log");
+    let log = log_file(out);
     let timeout = Duration::from_secs(plan::watchdog_s(&guests)) + Duration::from_secs(90);
     let run = domu_lane::boot(&args, timeout, &log)?;
     let report = console::parse(&run.console);
@@ -135,7 +165,16 @@ pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted]) -> Re
         bail!("dom0 did not get through the memory scan ({}; {:.0} s; failures: {:?}); its console: {}\n{}",
               run.end, run.elapsed.as_secs_f64(), report.failures, log.display(), run.stderr.trim_end());
     }
-    Ok(wanted
+    let mut clock_lines = Vec::new();
+    for i in 1..=boot_clock.1 {
+        let log = report.cases.get(&boot_clock_name(i));
+        if !passed(log, &[]) {
+            bail!("the boot-clock guest {} did not exit with status 0 under Xen; dom0's console: {}", boot_clock_name(i),
+                  log_file(out).display());
+        }
+        clock_lines.push(log.expect("passed").console.lines.clone());
+    }
+    let min_memory = wanted
         .iter()
         .map(|w| {
             let outcomes: Vec<(u32, bool)> = candidates(w.qemu_mib)
@@ -144,7 +183,12 @@ pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted]) -> Re
                 .collect();
             least_of_scan(w.program, &w.args, &outcomes)
         })
-        .collect())
+        .collect();
+    Ok(XenRun { min_memory, boot_clock: clock_lines })
+}
+
+fn log_file(out: &Path) -> PathBuf {
+    out.join("dom0-console.log")
 }
 
 #[cfg(test)]
