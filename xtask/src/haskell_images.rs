@@ -37,7 +37,7 @@ pub fn run_lane(sh: &Shell, layout: &Layout, built: &Built, target: &str, serial
     let _prefix = sh.push_env("HALVM_PREFIX", prefix);
     let mut args = vec!["test", "--package", "halvm-ghc-tests", "--test", target];
     if target == "qemu" {
-        args.extend(["--test", "relocatable", "--test", "template_haskell"]);
+        args.extend(["--test", "relocatable", "--test", "template_haskell", "--test", "haskell_libs"]);
     }
     if serial {
         args.extend(["--", "--test-threads=1"]);
