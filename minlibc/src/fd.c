@@ -12,23 +12,32 @@
 #include <sys/uio.h>
 
 /* The open files: each descriptor refers to at most one, so there are
- * never more in use than descriptors. The console's three come first. */
-static struct open_file files[MINLIBC_FD_MAX] = {
-    { .dev = &__minlibc_console_device, .flags = O_RDONLY, .refs = 1 },
-    { .dev = &__minlibc_console_device, .flags = O_WRONLY, .refs = 1 },
-    { .dev = &__minlibc_console_device, .flags = O_WRONLY, .refs = 1 },
-};
+ * never more in use than descriptors. The console's three come first.
+ * Both tables start all zero (free, closed) and open_console fills in
+ * the console's entries: initialized entries would put the whole tables,
+ * 14 KB, into .data and so into every image; zero ones live in .bss. */
+static struct open_file files[MINLIBC_FD_MAX];
 
 /* The descriptors: the open file each refers to (NULL: closed) and its
  * own FD_CLOEXEC. */
 static struct {
     struct open_file *file;
     int fd_flags;
-} descriptors[MINLIBC_FD_MAX] = {
-    { &files[0], 0 },
-    { &files[1], 0 },
-    { &files[2], 0 },
-};
+} descriptors[MINLIBC_FD_MAX];
+
+/* Opens descriptors 0, 1 and 2 on the console before anything can use
+ * them: rts-xen runs the constructors before main(), and the highest
+ * priority (101) puts this one before every other constructor, which may
+ * already write to stderr. */
+__attribute__((constructor(101))) static void open_console(void)
+{
+    static const int console_flags[3] = { O_RDONLY, O_WRONLY, O_WRONLY };
+    for (int fd = 0; fd < 3; fd++) {
+        files[fd] = (struct open_file){ .dev = &__minlibc_console_device, .flags = console_flags[fd], .refs = 1 };
+        descriptors[fd].file = &files[fd];
+        descriptors[fd].fd_flags = 0;
+    }
+}
 
 struct open_file *__minlibc_fd(int fd)
 {

@@ -51,6 +51,8 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _: &mut Vec<test_cmd::Ski
     let dom0 = dom0::ensure(sh, layout)?;
     let haskell = haskell_images::build(sh, layout, prefix, &built.platform_ghc)?;
     let haskell_xen = haskell_images::build_xen_programs(sh, layout, prefix)?;
+    let module = halvm_tools::files::archive_of(&haskell.join("files-tree")).map_err(anyhow::Error::msg)?;
+    crate::fsutil::write_if_changed(&cases::files_module(&haskell), &module)?;
     let cases = cases::all(&test_images::images_dir(layout), &haskell, &haskell_xen);
     let guests: Vec<plan::Guest> = cases.iter().map(|c| c.guest.clone()).collect();
 
@@ -304,14 +306,14 @@ mod tests {
     fn hello_case() -> Case {
         let guest = plan::Guest { name: "hello".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
                                   timeout_s: 10, input: None, action: None, keep_after_shutdown: false,
-                                  stall_store: false, vif: None };
+                                  stall_store: false, vif: None, ramdisk: None };
         Case { guest, check: Check::Assert(|out| out.exit(0)) }
     }
 
     fn hang_case() -> Case {
         let guest = plan::Guest { name: "echo".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
                                   timeout_s: 5, input: None, action: None, keep_after_shutdown: false,
-                                  stall_store: false, vif: None };
+                                  stall_store: false, vif: None, ramdisk: None };
         Case { guest, check: Check::Hangs { ready: "echo: ready" } }
     }
 

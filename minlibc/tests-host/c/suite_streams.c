@@ -73,6 +73,17 @@ static int fopen_errno(const char *path, const char *mode)
 
 /* ------------------------------------------------ a /dev/urandom stream */
 
+/* Descriptors 0, 1 and 2 are the console's from the start: fd.c opens
+ * them in a constructor (its tables start all zero, in .bss). */
+static void check_console_descriptors_open_at_start(struct report *r)
+{
+    static const int modes[3] = { O_RDONLY, O_WRONLY, O_WRONLY };
+    for (int fd = 0; fd < 3; fd++) {
+        CHECK(r, ml_fcntl(fd, F_GETFL) == modes[fd], "descriptor %d is not open with mode %d", fd, modes[fd]);
+        CHECK(r, ml_isatty(fd) == 1, "descriptor %d is not the console", fd);
+    }
+}
+
 static void check_urandom_stream(struct report *r)
 {
     void *f = ml_fopen("/dev/urandom", "r");
@@ -545,6 +556,7 @@ unsigned long suite_streams(uint64_t seed, unsigned long cases, char *buf, size_
 {
     (void)seed; (void)cases;
     struct report r = { buf, cap, 0, 0 };
+    check_console_descriptors_open_at_start(&r);
     check_urandom_stream(&r);
     check_fopen_follows_open(&r);
     check_mode_strings_like_glibc(&r);

@@ -20,6 +20,7 @@
 //! interrupt handler touches atomics and the device's ISR register only.
 
 use core::ffi::{c_int, c_void};
+use core::mem::MaybeUninit;
 use core::ptr::addr_of_mut;
 use core::sync::atomic::{AtomicBool, AtomicU16, AtomicU8, AtomicU64, Ordering};
 
@@ -42,14 +43,23 @@ const POLL_SLICE_NS: u64 = 1_000_000;
 /// Bounds the size of one send or receive, like Linux's MAX_RW_COUNT.
 const RW_MAX: usize = 0x7fff_f000;
 
+/// The interface once the first call brought it up (or found it down).
 enum State {
-    Uninit,
     Down(i32),
     Up(Stack<NetDevice>),
 }
 
-static mut STATE: State = State::Uninit;
-static mut STORAGE: [SocketStorage<'static>; stack::MAX_SOCKETS] = [SocketStorage::EMPTY; stack::MAX_SOCKETS];
+/// Whether STATE has been written (by the first call of the API).
+static mut STARTED: bool = false;
+/// Read only once STARTED, and only while BUSY is held. Uninitialized
+/// storage rather than an `Uninit` variant, because a static whose initial
+/// value is not all zero bytes goes to .data: the ~50 KB Stack would be
+/// in every image. This way it is in .bss.
+static mut STATE: MaybeUninit<State> = MaybeUninit::uninit();
+/// The stack's socket slots, filled with SocketStorage::EMPTY by
+/// bring_up. Uninitialized storage for the same reason as STATE: EMPTY is
+/// not all zero bytes, so a filled array would put ~130 KB into .data.
+static mut STORAGE: MaybeUninit<[SocketStorage<'static>; stack::MAX_SOCKETS]> = MaybeUninit::uninit();
 /// Set while the stack is in use, so that a re-entry (a console write
 /// that halts, from inside a stack call) leaves it alone.
 static BUSY: AtomicBool = AtomicBool::new(false);
@@ -117,8 +127,17 @@ fn bring_up() -> State {
     };
     let Some((dev, mac)) = opened else { return State::Down(ENETDOWN) };
     let mem = Memory { alloc: page_alloc, free: page_free };
-    // SAFETY: STORAGE is handed to the one stack, once.
-    let storage = unsafe { &mut *addr_of_mut!(STORAGE) };
+    // SAFETY: bring_up runs once, so STORAGE is filled and handed to the
+    // one stack once; every slot is written before the array is assumed
+    // initialized.
+    let storage = unsafe {
+        let slots = &mut *addr_of_mut!(STORAGE);
+        let first = slots.as_mut_ptr() as *mut SocketStorage<'static>;
+        for i in 0..stack::MAX_SOCKETS {
+            first.add(i).write(SocketStorage::EMPTY);
+        }
+        slots.assume_init_mut()
+    };
     let mut s = Stack::new(dev, mac, cfg, storage, mem, log, seed(), now());
     wait_for_address(&mut s, cfg, WAKES.load(Ordering::Relaxed));
     State::Up(s)
@@ -199,10 +218,14 @@ fn with<R>(sends: bool, f: impl FnOnce(&mut Stack<NetDevice>, Instant) -> Result
         return Err(EAGAIN);
     }
     // SAFETY: BUSY makes this the only reference; normal context only.
-    let state = unsafe { &mut *addr_of_mut!(STATE) };
-    if let State::Uninit = state {
-        *state = bring_up();
-    }
+    // STATE is read only after it was written.
+    let state = unsafe {
+        if !STARTED {
+            (*addr_of_mut!(STATE)).write(bring_up());
+            STARTED = true;
+        }
+        (*addr_of_mut!(STATE)).assume_init_mut()
+    };
     let r = match state {
         State::Up(s) => {
             service(s, false);
@@ -211,7 +234,6 @@ fn with<R>(sends: bool, f: impl FnOnce(&mut Stack<NetDevice>, Instant) -> Result
             r
         }
         State::Down(e) => Err(*e),
-        State::Uninit => unreachable!(),
     };
     BUSY.store(false, Ordering::Release);
     r
@@ -238,9 +260,9 @@ pub fn before_halt(deadline: u64) -> u64 {
         return deadline;
     }
     // SAFETY: as in with().
-    let state = unsafe { &mut *addr_of_mut!(STATE) };
+    let state = unsafe { if STARTED { Some((*addr_of_mut!(STATE)).assume_init_mut()) } else { None } };
     let d = match state {
-        State::Up(s) => {
+        Some(State::Up(s)) => {
             service(s, false);
             if s.loop_pending() || s.device().rx_pending() {
                 0 // more arrived meanwhile, or packets to ourselves wait: do not halt

@@ -19,7 +19,8 @@
 //! request ends by taking what is left).
 
 use core::fmt::Write;
-use core::ptr::addr_of_mut;
+use core::mem::MaybeUninit;
+use core::ptr::{addr_of, addr_of_mut};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use super::abi::{HVM_PARAM_STORE_EVTCHN, HVM_PARAM_STORE_PFN};
@@ -84,9 +85,16 @@ impl core::fmt::Display for Access {
     }
 }
 
-/// Set once at start-up, then used with interrupts off (one CPU) and only
-/// while BUSY is held.
-static mut CLIENT: Result<Client, Unavailable> = Err(Unavailable::NotSetUp);
+/// Whether CLIENT holds the client (Ok), else why not. Set once at
+/// start-up, then read with interrupts off (one CPU).
+static mut STATUS: Result<(), Unavailable> = Err(Unavailable::NotSetUp);
+/// The client: written at start-up before STATUS becomes Ok, read only
+/// once it is, with interrupts off and only while BUSY is held. Kept apart
+/// from STATUS as uninitialized storage so that it lands in .bss: a
+/// `Result<Client, Unavailable>` static has an initializer that is not all
+/// zero bytes, which put all of its ~56 KB (the reply buffer) into .data,
+/// that is into every image.
+static mut CLIENT: MaybeUninit<Client> = MaybeUninit::uninit();
 static PORT: AtomicU32 = AtomicU32::new(0);
 static BUSY: AtomicBool = AtomicBool::new(false);
 
@@ -107,21 +115,27 @@ pub fn busy() -> bool {
 pub fn init() {
     let pfn = super::hvm_get_param(HVM_PARAM_STORE_PFN);
     let port = super::hvm_get_param(HVM_PARAM_STORE_EVTCHN);
-    let (client, port) = match (pfn, port) {
+    let (page, port) = match (pfn, port) {
         (Ok(pfn), Ok(port)) if pfn != 0 && port != 0 && port <= u32::MAX as u64 => {
             if pfn >= 1 << 20 {
                 (Err(Unavailable::PageOutOfReach(pfn)), 0)
             } else {
-                // SAFETY: the page lies in the first 4 GiB, which the boot
-                // page tables identity-map; Xen keeps it for the domain.
-                (Ok(unsafe { Client::new((pfn << 12) as *mut Interface) }), port as u32)
+                (Ok((pfn << 12) as *mut Interface), port as u32)
             }
         }
         _ => (Err(Unavailable::NoParams), 0),
     };
     cpu::without_interrupts(|| {
-        // SAFETY: start-up, interrupts off: nothing else uses CLIENT.
-        unsafe { *addr_of_mut!(CLIENT) = client };
+        // SAFETY: start-up, interrupts off: nothing else uses CLIENT or
+        // STATUS. The page lies in the first 4 GiB, which the boot page
+        // tables identity-map; Xen keeps it for the domain. CLIENT is
+        // written before STATUS says it may be read.
+        unsafe {
+            if let Ok(page) = page {
+                (*addr_of_mut!(CLIENT)).write(Client::new(page));
+            }
+            *addr_of_mut!(STATUS) = page.map(|_| ());
+        }
         PORT.store(port, Ordering::Relaxed);
     });
     if port == 0 {
@@ -178,13 +192,15 @@ pub fn with_client<R>(timeout_ns: u64, may_halt: bool, f: impl FnOnce(&mut Clien
     cpu::without_interrupts(|| {
         // SAFETY: interrupts are off and there is one CPU; BUSY keeps an
         // interrupt handler that runs during one of our halts away.
-        let client = match unsafe { &mut *addr_of_mut!(CLIENT) } {
-            Ok(c) => c,
-            Err(u) => return Err(Access::Unavailable(*u)),
-        };
+        if let Err(u) = unsafe { *addr_of!(STATUS) } {
+            return Err(Access::Unavailable(u));
+        }
         if BUSY.swap(true, Ordering::Acquire) {
             return Err(Access::Busy);
         }
+        // SAFETY: STATUS is Ok only once init has written CLIENT; BUSY
+        // makes this the only reference.
+        let client = unsafe { (*addr_of_mut!(CLIENT)).assume_init_mut() };
         let mut link = Deadline { port: port(), deadline: time::monotonic_ns() + timeout_ns, may_halt };
         let result = f(client, &mut link);
         take_unasked(client, &mut link);

@@ -130,6 +130,7 @@ pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted], boot_
                 keep_after_shutdown: false,
                 stall_store: false,
                 vif: None,
+                ramdisk: None,
             });
         }
     }
@@ -146,6 +147,7 @@ pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted], boot_
             keep_after_shutdown: false,
             stall_store: false,
             vif: None,
+            ramdisk: None,
         });
     }
     let guests = domu_lane::stripped(sh, &guests, &out.join("stripped"))?;

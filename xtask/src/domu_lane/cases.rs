@@ -143,7 +143,7 @@ fn freestanding(dir: &Path, name: &str, image: &str, cmdline: &str, memory_mib: 
                 check: fn(&Ended) -> Result<(), String>) -> Case {
     let guest =
         Guest { name: name.into(), image: dir.join(image), cmdline: cmdline.into(), memory_mib, timeout_s: 30, input: None,
-                action: None, keep_after_shutdown: false, stall_store: false, vif: None };
+                action: None, keep_after_shutdown: false, stall_store: false, vif: None, ramdisk: None };
     Case { guest, check: Check::Assert(check) }
 }
 
@@ -390,12 +390,31 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
                 keep_after_shutdown: false,
                 stall_store: false,
                 vif: None,
+                ramdisk: None,
             },
             check: Check::Haskell { linux, linux_dir, args, lines },
         });
     }
     cases.push(haskell_asserted(haskell, "FilesLimits", "FilesLimits", "", files_limits));
+    // The same tree as a boot module (xl's `ramdisk =`) to the image
+    // without embedded files, compared with Linux run inside the tree.
+    let files = Case {
+        guest: Guest { ramdisk: Some(files_module(haskell)), ..haskell_asserted(haskell, "FilesModule", "Files", "", |_| Ok(())).guest },
+        check: Check::Haskell {
+            linux: haskell.join("host/Files/halvm"),
+            linux_dir: haskell.join("files-tree"),
+            args: Vec::new(),
+            lines: &[],
+        },
+    };
+    cases.push(files);
     cases
+}
+
+/// The files tree as the tar archive halvm-run --files would pass; made by
+/// the lane (domu_lane.rs) beside the tree.
+pub fn files_module(haskell: &Path) -> PathBuf {
+    haskell.join("files-tree.tar")
 }
 
 /// What Linux cannot show in a writable directory (tests/ghc's
@@ -422,7 +441,7 @@ fn haskell_asserted(haskell: &Path, name: &str, program: &str, cmdline: &str,
                     check: fn(&Ended) -> Result<(), String>) -> Case {
     let guest = Guest { name: name.into(), image: haskell.join(format!("{program}.xen")), cmdline: cmdline.into(),
                         memory_mib: 128, timeout_s: 60, input: None, action: None, keep_after_shutdown: false,
-                        stall_store: false, vif: None };
+                        stall_store: false, vif: None, ramdisk: None };
     Case { guest, check: Check::Assert(check) }
 }
 

@@ -47,6 +47,9 @@ pub struct Guest {
     /// A network interface (netfront), as xl's vif settings (e.g.
     /// `mac=...`); its dom0 side is set up by vif_script().
     pub vif: Option<String>,
+    /// A boot module for the guest (xl's `ramdisk =`): a file tree as a
+    /// tar archive, which a PVH guest receives in its start info.
+    pub ramdisk: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -99,11 +102,19 @@ impl Guest {
         format!("/tests/images/{}.xen", self.name)
     }
 
+    /// Where the case's boot module is in dom0.
+    pub fn ramdisk_in_dom0(&self) -> String {
+        format!("/tests/ramdisks/{}.tar", self.name)
+    }
+
     /// The case's xl configuration: exactly what `halvm-run --xl-config`
     /// prints for the image at its place in dom0, except that a kept guest
     /// is preserved instead of destroyed when it powers off or crashes.
     pub fn xl_config(&self) -> String {
         let mut config = halvm_tools::run::xl_config(Path::new(&self.path_in_dom0()), self.memory_mib, &self.cmdline);
+        if self.ramdisk.is_some() {
+            config.push_str(&format!("ramdisk = \"{}\"\n", self.ramdisk_in_dom0()));
+        }
         if let Some(vif) = &self.vif {
             config.push_str(&format!("vif = [ '{vif},script={VIF_SCRIPT_PATH}' ]\n"));
         }
@@ -165,7 +176,7 @@ pub fn watchdog_s(guests: &[Guest]) -> u64 {
 pub fn run_tree(guests: &[Guest]) -> Result<Tree> {
     let mut tree = Tree::new();
     tree.insert("tests".into(), Node::Dir);
-    for dir in ["tests/files", "tests/images"] {
+    for dir in ["tests/files", "tests/images", "tests/ramdisks"] {
         tree.insert(dir.into(), Node::Dir);
     }
     tree.insert("tests/plan".into(), Node::File { mode: 0o644, data: plan_text(guests)?.into_bytes() });
@@ -184,6 +195,10 @@ pub fn run_tree(guests: &[Guest]) -> Result<Tree> {
         }
         tree.insert(format!("tests/{}.cfg", guest.name), Node::File { mode: 0o644, data: guest.xl_config().into_bytes() });
         tree.insert(format!("tests/images/{}.xen", guest.name), Node::Symlink(format!("../files/{file}")));
+        if let Some(ramdisk) = &guest.ramdisk {
+            let data = std::fs::read(ramdisk).with_context(|| format!("reading the boot module {}", ramdisk.display()))?;
+            tree.insert(format!("tests/ramdisks/{}.tar", guest.name), Node::File { mode: 0o644, data });
+        }
         let file = |data: &str| Node::File { mode: 0o644, data: data.as_bytes().to_vec() };
         if let Some(input) = &guest.input {
             if input.trigger.is_empty() || input.trigger.contains('\n') {
@@ -213,7 +228,22 @@ mod tests {
 
     fn guest(name: &str, image: &Path) -> Guest {
         Guest { name: name.into(), image: image.into(), cmdline: "42 'two words'".into(), memory_mib: 48, timeout_s: 30,
-                input: None, action: None, keep_after_shutdown: false, stall_store: false, vif: None }
+                input: None, action: None, keep_after_shutdown: false, stall_store: false, vif: None, ramdisk: None }
+    }
+
+    #[test]
+    fn a_guest_with_a_boot_module_gets_it_as_ramdisk_and_the_archive_carries_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let image = tmp.path().join("Files.xen");
+        std::fs::write(&image, b"ELF").unwrap();
+        let tar = tmp.path().join("tree.tar");
+        std::fs::write(&tar, b"TAR").unwrap();
+        assert!(!guest("plain", &image).xl_config().contains("ramdisk"));
+        let with = Guest { ramdisk: Some(tar), ..guest("files", &image) };
+        let c = with.xl_config();
+        assert!(c.lines().any(|l| l == "ramdisk = \"/tests/ramdisks/files.tar\""), "{c}");
+        let tree = run_tree(&[with]).unwrap();
+        assert_eq!(tree["tests/ramdisks/files.tar"], Node::File { mode: 0o644, data: b"TAR".to_vec() });
     }
 
     #[test]
