@@ -48,6 +48,7 @@ pub fn ensure(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &Platfor
             .text("platform ghc", &platform_ghc.version(sh)?)
             .tree(&layout.repo, &package)?
             .tree(&layout.repo, &layout.repo.join("rts-xen/include"))?
+            .text("haddock", &haddock_options(&platform_ghc.libdir(sh)?))
             .finish();
         let installed = ghc_libdir(prefix).join(&id);
         let stamp = installed.join(".halvm-key");
@@ -64,6 +65,19 @@ pub fn ensure(sh: &Shell, layout: &Layout, prefix: &Path, platform_ghc: &Platfor
         step.done();
     }
     Ok(())
+}
+
+/// What the HTML pages may load: MathJax from Debian's libjs-mathjax
+/// rather than haddock's default CDN URL, which would make every page
+/// fetch from the network when opened (lintian's
+/// privacy-breach-uses-embedded-file; Debian's own Haskell packages do the
+/// same). Cabal splits the value at spaces.
+const MATHJAX: &str = "file:///usr/share/javascript/mathjax/MathJax.js";
+
+/// haddock's options: its resources (CSS, JavaScript) from the platform
+/// GHC's library directory, MathJax from MATHJAX.
+fn haddock_options(platform_libdir: &Path) -> String {
+    format!("--haddock-options=--lib={} --mathjax={MATHJAX}", platform_libdir.display())
 }
 
 /// `<name>-<version>` from the package's .cabal file.
@@ -144,7 +158,7 @@ fn build_and_install(
     // haddock finds its resources (CSS, JavaScript) relative to the GHC
     // library directory it is given, which is the cross compiler's: point
     // it at the platform GHC's, where Debian's haddock keeps them.
-    let resources = format!("--haddock-options=--lib={}", platform_ghc.libdir(sh)?.display());
+    let resources = haddock_options(&platform_ghc.libdir(sh)?);
     if let Err(e) = cmd!(sh, "{setup} haddock {builddir_arg} --html --hyperlink-source {resources}").run() {
         eprintln!("warning: no HTML documentation for {id}: the platform GHC's haddock failed ({e}); \
                    see toolchain/haskell/README.md");
@@ -228,6 +242,13 @@ mod tests {
         assert!(!is_registration_of("halvm-xen-0.1.0.1-abc.conf", "halvm-xen-0.1.0"));
         assert!(!is_registration_of("halvm-xen-extra-0.1.0-abc.conf", "halvm-xen-0.1.0"));
         assert!(!is_registration_of("base-4.15.1.0.conf", "halvm-xen-0.1.0"));
+    }
+
+    #[test]
+    fn documentation_loads_nothing_from_the_network() {
+        let options = haddock_options(Path::new("/p/lib/ghc"));
+        assert_eq!(options, "--haddock-options=--lib=/p/lib/ghc --mathjax=file:///usr/share/javascript/mathjax/MathJax.js");
+        assert!(!options.contains("http"), "{options}");
     }
 
     #[test]
