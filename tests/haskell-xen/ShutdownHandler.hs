@@ -1,5 +1,6 @@
--- A halvm-xen shutdown handler: `xl shutdown` runs it, it reports the
--- reason and reboots the domain instead (shutdown Reboot).
+-- A halvm-xen shutdown handler: `xl shutdown` and `xl reboot` run it (the
+-- lane tests both); it reports the reason it was given and reboots the
+-- domain (shutdown Reboot), instead of powering off for `xl shutdown`.
 import Control.Concurrent
 import Control.Monad
 import Hypervisor.Shutdown

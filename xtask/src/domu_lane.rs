@@ -3,7 +3,8 @@
 //! packages (xtask/src/dom0.rs); dom0's /init (tests/domu/init) creates
 //! each case's guest in turn with `xl create -F` from the configuration
 //! `halvm-run --xl-config` prints, and reports on its console how the guest
-//! ended and what it printed. Here that console is split into cases
+//! ended and what it printed (a case's dom0 action may start a second,
+//! companion guest beside it, plan.rs). Here that console is split into cases
 //! (domu_lane/console.rs) and each is checked (domu_lane/cases.rs).
 //!
 //! ```text
@@ -200,22 +201,25 @@ pub(crate) fn stripped(sh: &Shell, guests: &[plan::Guest], dir: &Path) -> Result
     crate::fsutil::remove_if_exists(dir)?;
     std::fs::create_dir_all(dir)?;
     let mut done: std::collections::BTreeMap<std::path::PathBuf, std::path::PathBuf> = Default::default();
+    let mut strip = |image: &Path| -> Result<std::path::PathBuf> {
+        if let Some(copy) = done.get(image) {
+            return Ok(copy.clone());
+        }
+        let copy = dir.join(image.file_name().context("an image path without a file name")?);
+        cmd!(sh, "strip --strip-all -o {copy} {image}")
+            .quiet()
+            .run()
+            .with_context(|| format!("stripping {}", image.display()))?;
+        done.insert(image.to_path_buf(), copy.clone());
+        Ok(copy)
+    };
     let mut out = Vec::new();
     for guest in guests {
-        let image = &guest.image;
-        let copy = match done.get(image) {
-            Some(copy) => copy.clone(),
-            None => {
-                let copy = dir.join(image.file_name().context("an image path without a file name")?);
-                cmd!(sh, "strip --strip-all -o {copy} {image}")
-                    .quiet()
-                    .run()
-                    .with_context(|| format!("stripping {}", image.display()))?;
-                done.insert(image.clone(), copy.clone());
-                copy
-            }
+        let companion = match &guest.companion {
+            Some(c) => Some(Box::new(plan::Guest { image: strip(&c.image)?, ..(**c).clone() })),
+            None => None,
         };
-        out.push(plan::Guest { image: copy, ..guest.clone() });
+        out.push(plan::Guest { image: strip(&guest.image)?, companion, ..guest.clone() });
     }
     Ok(out)
 }
@@ -306,14 +310,14 @@ mod tests {
     fn hello_case() -> Case {
         let guest = plan::Guest { name: "hello".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
                                   timeout_s: 10, input: None, action: None, keep_after_shutdown: false,
-                                  stall_store: false, vif: None, ramdisk: None };
+                                  stall_store: false, vif: None, ramdisk: None, companion: None };
         Case { guest, check: Check::Assert(|out| out.exit(0)) }
     }
 
     fn hang_case() -> Case {
         let guest = plan::Guest { name: "echo".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
                                   timeout_s: 5, input: None, action: None, keep_after_shutdown: false,
-                                  stall_store: false, vif: None, ramdisk: None };
+                                  stall_store: false, vif: None, ramdisk: None, companion: None };
         Case { guest, check: Check::Hangs { ready: "echo: ready" } }
     }
 

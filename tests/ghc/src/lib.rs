@@ -363,18 +363,22 @@ pub mod cabal_checks {
         out.assert_line("1 MiB echoed intact: True");
     }
 
-    /// The same program serving its echo on port 7 after the self-test,
-    /// reached from the host through a port forward: 256 KiB echoed (the
-    /// rate is printed), then `quit` ends the program with status 0.
+    /// The same program serving its echo on port 7 and HTTP/1.0 on port 80
+    /// after the self-test, reached from the host through port forwards:
+    /// 256 KiB echoed (the rate is printed), then over HTTP ([`http_checks`])
+    /// 10 MiB checked by sha256, 50 connections at once and a client that
+    /// leaves midway; then `quit` ends the program with status 0.
     pub fn network_server(m: &Machine) {
         use std::io::{Read, Write};
         use std::net::{TcpListener, TcpStream};
         use std::time::Instant;
 
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let program = Program { name: "network-demo", args: &["serve", "7"] };
+        let http_port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let program = Program { name: "network-demo", args: &["serve", "7", "80"] };
         let machine = m.clone();
-        let guest = std::thread::spawn(move || boot_networked(&machine, &program, &[bootkit::Forward::tcp(port, 7)]));
+        let forwards = [bootkit::Forward::tcp(port, 7), bootkit::Forward::tcp(http_port, 80)];
+        let guest = std::thread::spawn(move || boot_networked(&machine, &program, &forwards));
         // Until the guest listens, QEMU accepts the forwarded connection
         // and closes it: try again until an echo comes back.
         let payload: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 251) as u8).collect();
@@ -409,6 +413,10 @@ pub mod cabal_checks {
         assert!(echoed == payload, "{} of {} bytes came back, or different ones", echoed.len(), payload.len());
         eprintln!("network_server: {} KiB echoed in {:.1} ms ({:.2} MB/s each way)", payload.len() / 1024,
                   took.as_secs_f64() * 1e3, payload.len() as f64 / took.as_secs_f64() / 1e6);
+        // the echo answering means the HTTP listener (opened before it
+        // printed "serving the echo") is up too
+        // (a failure is reported after the guest quit, with its console)
+        let http = std::panic::catch_unwind(|| http_checks(http_port));
         let mut q = TcpStream::connect(("127.0.0.1", port)).unwrap();
         q.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         q.write_all(b"quit\n").unwrap();
@@ -416,11 +424,128 @@ pub mod cabal_checks {
         q.read_exact(&mut bye).unwrap();
         assert_eq!(&bye, b"bye\n");
         let (out, _) = guest.join().unwrap();
+        if let Err(e) = http {
+            let what = e.downcast_ref::<String>().cloned().or(e.downcast_ref::<&str>().map(|s| s.to_string()));
+            out.fail(&format!("HTTP from the host: {}", what.unwrap_or_default()));
+        }
         let serving = out.assert_line("serving the echo on port 7").at;
         eprintln!("network_server: serving {:.2} s after QEMU started", serving.as_secs_f64());
         out.assert_line("1 MiB echoed intact: True");
+        out.assert_line("serving HTTP on port 80");
+        // the client that left midway ended only its own thread
+        let gone = out.assert_line("http: a client went away: ");
+        eprintln!("network_server: the guest saw {:?}", gone.text);
         out.assert_line("quit received");
         out.assert_exit(0);
+    }
+
+    /// The byte at offset `i` of network-demo's `GET /big` (its `bigByte`).
+    fn big_byte(i: usize) -> u8 {
+        ((i as u32).wrapping_mul(2654435761) >> 24) as u8
+    }
+    const BIG_SIZE: usize = 10 * 1024 * 1024;
+
+    /// One HTTP/1.0 request on a fresh connection: the status line and the
+    /// body (read until the server closes), its length checked against
+    /// Content-Length.
+    fn http_get(port: u16, path: &str) -> (String, Vec<u8>) {
+        let c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        http_exchange(c, path)
+    }
+
+    /// [`http_get`] on a connection already open.
+    fn http_exchange(mut c: std::net::TcpStream, path: &str) -> (String, Vec<u8>) {
+        use std::io::{Read, Write};
+        c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+        c.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes()).unwrap();
+        let mut all = Vec::new();
+        c.read_to_end(&mut all).unwrap_or_else(|e| panic!("GET {path}: {e} after {} bytes", all.len()));
+        let end = all.windows(4).position(|w| w == b"\r\n\r\n")
+            .unwrap_or_else(|| panic!("GET {path}: no end of header in {:?}", String::from_utf8_lossy(&all[..all.len().min(200)])));
+        let head = String::from_utf8_lossy(&all[..end]).to_string();
+        let body = all[end + 4..].to_vec();
+        let length = head.lines().find_map(|l| l.strip_prefix("Content-Length: ")).map(|n| n.parse::<usize>().unwrap());
+        assert_eq!(length, Some(body.len()), "GET {path}: Content-Length against the body received ({head:?})");
+        (head.lines().next().unwrap_or("").to_string(), body)
+    }
+
+    /// HTTP from the host to network-demo's `httpLoop`: 10 MiB checked by
+    /// sha256 against the same generator run here, 50 connections at once
+    /// each answered with its own name, and a client that reads 1 MiB of
+    /// the big response and disconnects, after which the server still
+    /// answers. Times are printed, not asserted.
+    fn http_checks(port: u16) {
+        use sha2::{Digest, Sha256};
+        use std::io::Read;
+        use std::time::Instant;
+
+        let t = Instant::now();
+        let (status, body) = http_get(port, "/big");
+        let took = t.elapsed();
+        assert_eq!(status, "HTTP/1.0 200 OK");
+        assert_eq!(body.len(), BIG_SIZE);
+        let mut expected = Sha256::new();
+        for start in (0..BIG_SIZE).step_by(65536) {
+            expected.update((start..start + 65536).map(big_byte).collect::<Vec<u8>>());
+        }
+        let (got, want) = (Sha256::digest(&body), expected.finalize());
+        assert!(got == want, "GET /big: sha256 {got:x}, the generator's {want:x}");
+        eprintln!("network_server: 10 MiB over HTTP in {:.2} s ({:.2} MB/s), sha256 {got:x}",
+                  took.as_secs_f64(), BIG_SIZE as f64 / took.as_secs_f64() / 1e6);
+
+        // 50 connections open at the guest at the same time, then all send
+        // their request at once (the barrier) and wait for the answer.
+        // The connects are 20 ms apart because QEMU's user networking
+        // listens for a forward with a backlog of 1 (`ss -ltn`): a burst
+        // overflows the host kernel's accept queue, and a connection then
+        // waits for SYN retransmits (seconds) before QEMU even sees it.
+        let clients = 50;
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(clients + 1));
+        let connecting = Instant::now();
+        let threads: Vec<_> = (0..clients)
+            .map(|i| {
+                let barrier = barrier.clone();
+                std::thread::sleep(Duration::from_millis(20));
+                let c = std::net::TcpStream::connect(("127.0.0.1", port))
+                    .unwrap_or_else(|e| panic!("concurrent client {i}: {e}"));
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    http_exchange(c, &format!("/hello/client{i}"))
+                })
+            })
+            .collect();
+        barrier.wait();
+        let connected = connecting.elapsed();
+        let t = Instant::now();
+        let answers: Vec<_> = threads.into_iter().map(|t| t.join().expect("a concurrent client failed")).collect();
+        let took = t.elapsed();
+        for (i, (status, body)) in answers.iter().enumerate() {
+            assert_eq!(status, "HTTP/1.0 200 OK", "client {i}");
+            assert_eq!(String::from_utf8_lossy(body), format!("hello client{i}\n"), "client {i}");
+        }
+        eprintln!("network_server: {clients} HTTP connections opened in {:.2} s (paced), \
+                   their requests sent at once all answered in {:.3} s", connected.as_secs_f64(), took.as_secs_f64());
+
+        // Leaves after 1 MiB of the 10 (unread data: the host resets the
+        // connection), then the server must still answer.
+        {
+            use std::io::Write;
+            let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+            c.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+            c.write_all(b"GET /big HTTP/1.0\r\n\r\n").unwrap();
+            let mut got = 0;
+            let mut buf = vec![0u8; 65536];
+            while got < 1024 * 1024 {
+                match c.read(&mut buf) {
+                    Ok(0) => panic!("the big response ended after {got} bytes"),
+                    Ok(n) => got += n,
+                    Err(e) => panic!("the big response failed after {got} bytes: {e}"),
+                }
+            }
+        }
+        let (status, body) = http_get(port, "/hello/after-the-disconnect");
+        assert_eq!(status, "HTTP/1.0 200 OK");
+        assert_eq!(body, b"hello after-the-disconnect\n");
     }
     /// Template Haskell with Hackage packages (file-embed, th-abstraction,
     /// splitmix run inside a splice), built by halvm-cabal.

@@ -131,6 +131,7 @@ pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted], boot_
                 stall_store: false,
                 vif: None,
                 ramdisk: None,
+                companion: None,
             });
         }
     }
@@ -148,6 +149,7 @@ pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted], boot_
             stall_store: false,
             vif: None,
             ramdisk: None,
+            companion: None,
         });
     }
     let guests = domu_lane::stripped(sh, &guests, &out.join("stripped"))?;

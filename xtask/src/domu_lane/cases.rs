@@ -143,7 +143,7 @@ fn freestanding(dir: &Path, name: &str, image: &str, cmdline: &str, memory_mib: 
                 check: fn(&Ended) -> Result<(), String>) -> Case {
     let guest =
         Guest { name: name.into(), image: dir.join(image), cmdline: cmdline.into(), memory_mib, timeout_s: 30, input: None,
-                action: None, keep_after_shutdown: false, stall_store: false, vif: None, ramdisk: None };
+                action: None, keep_after_shutdown: false, stall_store: false, vif: None, ramdisk: None, companion: None };
     Case { guest, check: Check::Assert(check) }
 }
 
@@ -157,6 +157,42 @@ fn kept(case: Case) -> Case {
 fn with_action(case: Case, trigger: &str, script: &str) -> Case {
     let action = Some(Action { trigger: trigger.into(), script: script.into() });
     Case { guest: Guest { action, ..case.guest }, ..case }
+}
+
+/// The case, with a companion guest its dom0 action starts.
+fn with_companion(case: Case, companion: Guest) -> Case {
+    Case { guest: Guest { companion: Some(Box::new(companion)), ..case.guest }, ..case }
+}
+
+/// The companion of the grant exchange (tests/haskell-xen/GrantTake.hs).
+const GRANT_TAKER: &str = "haskell-grant-take";
+/// How the companion's console lines appear in the case's xl log.
+const PEER_PREFIX: &str = "peer| ";
+
+/// dom0's side of the two-guest exchange: start the companion `peer`, tell
+/// each guest the other's domain id (in its own data/), wait a bounded
+/// time for the companion to end (its configuration destroys it when it
+/// powers off), and copy its console log, each line prefixed PEER_PREFIX.
+fn grant_exchange_dom0(peer: &str) -> String {
+    format!("\
+peer={peer}
+timeout -k 5 30 xl create \"/tests/$peer.cfg\" < /dev/null; echo \"action: xl create $peer exited $?\"
+peerid=$(timeout -k 5 10 xl domid \"$peer\" < /dev/null) && echo \"dom0: $peer is domain $peerid\"
+timeout -k 5 10 xenstore-write \"/local/domain/$peerid/data/offerer\" \"$domid\" && echo \"dom0: wrote $peer's data/offerer\"
+timeout -k 5 10 xenstore-write \"/local/domain/$domid/data/peer\" \"$peerid\" && echo \"dom0: wrote $name's data/peer\"
+i=0
+while timeout -k 5 10 xl domid \"$peer\" < /dev/null > /dev/null 2>&1; do
+    if [ $i -ge 120 ]; then
+        echo \"action: $peer still runs after 60 s; destroying it\"
+        timeout -k 5 30 xl destroy \"$peer\" < /dev/null
+        break
+    fi
+    sleep 0.5; i=$((i + 1))
+done
+echo \"action: $peer ended\"
+sleep 0.2
+sed 's/^/{PEER_PREFIX}/' \"/var/log/xen/console/guest-$peer.log\"
+")
 }
 
 /// What dom0 runs for the shutdown cases (xl returns once the request is
@@ -354,6 +390,16 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
         with_action(haskell_asserted(haskell_xen, "haskell-shutdown-handler", "ShutdownHandler", "",
                                      haskell_shutdown_handler),
                     "serving until asked to stop", XL_SHUTDOWN),
+        with_action(haskell_asserted(haskell_xen, "haskell-reboot-handler", "ShutdownHandler", "",
+                                     haskell_reboot_handler),
+                    "serving until asked to stop", XL_REBOOT),
+        // Two guests at once: GrantOffer grants a page and offers an event
+        // channel to GrantTake, which dom0 starts beside it; the taker maps
+        // the page, replies in it and signals.
+        with_time(with_companion(
+            with_action(haskell_asserted(haskell_xen, "haskell-grant-offer", "GrantOffer", "", haskell_grant_offer),
+                        "offer: waiting for dom0 to write data/peer", &grant_exchange_dom0(GRANT_TAKER)),
+            haskell_asserted(haskell_xen, GRANT_TAKER, "GrantTake", "", |_| Ok(())).guest), 120),
         // The same requests reaching a Haskell program (tests/haskell/Signals.hs):
         // UserInterrupt in the main thread, a SIGTERM handler, or nothing.
         kept(with_action(haskell_asserted(haskell, "haskell-shutdown-finally", "Signals", "await-shutdown",
@@ -391,6 +437,7 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
                 stall_store: false,
                 vif: None,
                 ramdisk: None,
+                companion: None,
             },
             check: Check::Haskell { linux, linux_dir, args, lines },
         });
@@ -441,7 +488,7 @@ fn haskell_asserted(haskell: &Path, name: &str, program: &str, cmdline: &str,
                     check: fn(&Ended) -> Result<(), String>) -> Case {
     let guest = Guest { name: name.into(), image: haskell.join(format!("{program}.xen")), cmdline: cmdline.into(),
                         memory_mib: 128, timeout_s: 60, input: None, action: None, keep_after_shutdown: false,
-                        stall_store: false, vif: None, ramdisk: None };
+                        stall_store: false, vif: None, ramdisk: None, companion: None };
     Case { guest, check: Check::Assert(check) }
 }
 
@@ -486,6 +533,41 @@ fn haskell_shutdown_handler(out: &Ended) -> Result<(), String> {
     out.xl_line("action: xl shutdown exited 0")?;
     out.line("handler: asked to Poweroff; rebooting instead")?;
     out.exit_on_request(0, REBOOT)
+}
+
+/// `xl reboot` runs the same handler, which is told Reboot and reboots.
+fn haskell_reboot_handler(out: &Ended) -> Result<(), String> {
+    out.line("request before: Nothing")?;
+    // Not its status: see shutdown_reboot.
+    out.xl_line("action: xl reboot exited ")?;
+    out.line("handler: asked to Reboot; rebooting instead")?;
+    out.exit_on_request(0, REBOOT)
+}
+
+/// Both guests print what they exchanged through the granted page: the
+/// offerer's message reached the taker, the taker's reply and event
+/// reached the offerer, and the grant could be ended; both exit 0.
+fn haskell_grant_offer(out: &Ended) -> Result<(), String> {
+    const MESSAGE: &str = "hello from the granting domain";
+    const REPLY: &str = "hello back from the mapping domain";
+    let peer = |line: &str| out.xl_line(&format!("{PEER_PREFIX}{line}"));
+    out.line(&format!("offer: sent: {MESSAGE}"))?;
+    peer(&format!("take: received: {MESSAGE}"))?;
+    peer(&format!("take: sent: {REPLY}"))?;
+    peer("take: signalled the offerer")?;
+    peer(&format!("{EXIT_LINE_PREFIX}0"))?;
+    out.line(&format!("offer: the peer signalled; received: {REPLY}"))?;
+    out.line("offer: grant ended: yes")?;
+    // The ids each side was told: the peer's is the one dom0 created.
+    let peer_id: u32 = out.value("offer: the peer is domain ")?;
+    let last_word = |line: &str| line.rsplit(' ').next().and_then(|w| w.parse::<u32>().ok());
+    let created = last_word(out.xl_line(&format!("dom0: {GRANT_TAKER} is domain "))?);
+    let offerer_id = last_word(peer("take: the offerer is domain ")?);
+    if created != Some(peer_id) || offerer_id.is_none() || offerer_id == Some(peer_id) || peer_id == 0 {
+        return Err(format!("the offerer's peer is domain {peer_id}, dom0 created {created:?}, \
+                            the taker's offerer is {offerer_id:?}"));
+    }
+    out.exit(0)
 }
 
 /// `xl shutdown` of a program in threadDelay: UserInterrupt in the main
@@ -835,6 +917,29 @@ mod tests {
     }
 
     #[test]
+    fn the_grant_exchange_needs_both_sides_lines() {
+        let console = ["offer: the peer is domain 7", "offer: sent: hello from the granting domain",
+                       "offer: the peer signalled; received: hello back from the mapping domain",
+                       "offer: grant ended: yes", "halvm: exit status 0"].map(String::from);
+        let xl_log: Vec<String> = ["dom0: haskell-grant-take is domain 7", "peer| take: the offerer is domain 6",
+                                   "peer| take: received: hello from the granting domain",
+                                   "peer| take: sent: hello back from the mapping domain",
+                                   "peer| take: signalled the offerer", "peer| halvm: exit status 0"]
+            .map(String::from).to_vec();
+        let run = |xl_log: &[String]| haskell_grant_offer(&Ended { console: &console, xl_log, reason: Some(POWEROFF),
+                                                                   exit_status_key: None, host_window: (0, 0) });
+        assert_eq!(run(&xl_log), Ok(()));
+        for i in 0..xl_log.len() {
+            let mut short = xl_log.clone();
+            short.remove(i);
+            assert!(run(&short).is_err(), "passes without {:?}", xl_log[i]);
+        }
+        let mut same = xl_log.clone();
+        same[1] = "peer| take: the offerer is domain 7".into();
+        assert!(run(&same).unwrap_err().contains("the taker's offerer"));
+    }
+
+    #[test]
     fn a_recorded_exit_status_must_match() {
         let console = vec!["halvm: exit status 42".to_string()];
         let out = |key| Ended { console: &console, xl_log: &[], reason: Some(3), exit_status_key: key, host_window: (0, 0) };
@@ -915,7 +1020,8 @@ mod tests {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             let image = Path::new("/x").join(path.with_extension("xen").file_name().unwrap());
-            assert!(cases.iter().any(|c| c.guest.image == image), "{} has no domU case", path.display());
+            let runs = |g: &Guest| g.image == image || g.companion.as_ref().is_some_and(|c| c.image == image);
+            assert!(cases.iter().any(|c| runs(&c.guest)), "{} has no domU case", path.display());
         }
     }
 

@@ -9,6 +9,8 @@
 //! tests/NAME.input          and what to type then,
 //! tests/NAME.action         or the shell commands dom0 runs then
 //! tests/vif-host            the hotplug script of the guests' vifs (vif_script())
+//! tests/COMPANION.cfg       a case's companion guest: configured like a case,
+//!                           but started by the case's dom0 action (`xl create`)
 //! tests/files/IMAGE         each image once
 //! tests/images/NAME.xen     -> ../files/IMAGE (xl names the domain after it)
 //! ```
@@ -50,6 +52,11 @@ pub struct Guest {
     /// A boot module for the guest (xl's `ramdisk =`): a file tree as a
     /// tar archive, which a PVH guest receives in its start info.
     pub ramdisk: Option<PathBuf>,
+    /// A second guest for the case's dom0 action to start beside this one
+    /// (`xl create /tests/NAME.cfg`, NAME the companion's): its
+    /// configuration and image go into the archive like a case's, but it
+    /// gets no plan line. Its own input, action and companion are ignored.
+    pub companion: Option<Box<Guest>>,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +162,15 @@ pub fn plan_text(guests: &[Guest]) -> Result<String> {
         if guest.input.is_some() && guest.action.is_some() {
             bail!("case {}: console input and a dom0 action cannot share the trigger", guest.name);
         }
+        if let Some(companion) = &guest.companion {
+            check_name(&companion.name)?;
+            if !seen.insert(&companion.name) {
+                bail!("two cases are called {}", companion.name);
+            }
+            if guest.action.is_none() {
+                bail!("case {}: only a dom0 action starts the companion {}", guest.name, companion.name);
+            }
+        }
         let keep = if guest.keep_after_shutdown { " keep" } else { "" };
         let stall = if guest.stall_store { " stall-store" } else { "" };
         if guest.stall_store && (guest.input.is_none() || guest.keep_after_shutdown) {
@@ -185,7 +201,9 @@ pub fn run_tree(guests: &[Guest]) -> Result<Tree> {
                     Node::File { mode: 0o755, data: vif_script().into_bytes() });
     }
     let mut files: BTreeMap<String, &Path> = BTreeMap::new();
-    for guest in guests {
+    // Cases and companions alike get a configuration and an image.
+    let members = guests.iter().chain(guests.iter().filter_map(|g| g.companion.as_deref()));
+    for guest in members {
         if guest.vif.as_ref().is_some_and(|v| v.contains(['\'', '\n', '"'])) {
             bail!("case {}: the vif settings cannot hold quotes or newlines", guest.name);
         }
@@ -199,6 +217,8 @@ pub fn run_tree(guests: &[Guest]) -> Result<Tree> {
             let data = std::fs::read(ramdisk).with_context(|| format!("reading the boot module {}", ramdisk.display()))?;
             tree.insert(format!("tests/ramdisks/{}.tar", guest.name), Node::File { mode: 0o644, data });
         }
+    }
+    for guest in guests {
         let file = |data: &str| Node::File { mode: 0o644, data: data.as_bytes().to_vec() };
         if let Some(input) = &guest.input {
             if input.trigger.is_empty() || input.trigger.contains('\n') {
@@ -228,7 +248,7 @@ mod tests {
 
     fn guest(name: &str, image: &Path) -> Guest {
         Guest { name: name.into(), image: image.into(), cmdline: "42 'two words'".into(), memory_mib: 48, timeout_s: 30,
-                input: None, action: None, keep_after_shutdown: false, stall_store: false, vif: None, ramdisk: None }
+                input: None, action: None, keep_after_shutdown: false, stall_store: false, vif: None, ramdisk: None, companion: None }
     }
 
     #[test]
@@ -365,6 +385,27 @@ mod tests {
         assert_eq!(plan_text(&[guest.clone()]).unwrap().lines().nth(1), Some("case shutdown-honour 30 action"));
         guest.input = Some(Input { trigger: "x".into(), text: "y".into() });
         assert!(plan_text(&[guest]).unwrap_err().to_string().contains("cannot share the trigger"));
+    }
+
+    #[test]
+    fn a_companion_gets_a_configuration_and_image_but_no_plan_line() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (offer, take) = (tmp.path().join("GrantOffer.xen"), tmp.path().join("GrantTake.xen"));
+        std::fs::write(&offer, b"OFFER").unwrap();
+        std::fs::write(&take, b"TAKE").unwrap();
+        let mut main = guest("offer", &offer);
+        main.action = Some(Action { trigger: "waiting".into(), script: "xl create /tests/take.cfg\n".into() });
+        main.companion = Some(Box::new(guest("take", &take)));
+        let tree = run_tree(&[main.clone()]).unwrap();
+        assert_eq!(tree["tests/files/GrantTake.xen"], Node::File { mode: 0o644, data: b"TAKE".to_vec() });
+        assert_eq!(tree["tests/images/take.xen"], Node::Symlink("../files/GrantTake.xen".into()));
+        assert!(matches!(&tree["tests/take.cfg"], Node::File { data, .. }
+                         if String::from_utf8_lossy(data).contains("name = \"take\"")));
+        assert!(!plan_text(&[main.clone()]).unwrap().contains("case take"));
+        let clash = Guest { name: "take".into(), ..guest("x", &offer) };
+        assert!(plan_text(&[main.clone(), clash]).unwrap_err().to_string().contains("two cases are called take"));
+        let no_action = Guest { action: None, ..main };
+        assert!(plan_text(&[no_action]).unwrap_err().to_string().contains("only a dom0 action starts"));
     }
 
     #[test]

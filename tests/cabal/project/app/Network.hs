@@ -4,13 +4,17 @@
 -- numeric getAddrInfo. The output is the same on Linux (no port numbers:
 -- they are ephemeral).
 --
--- `network-demo serve PORT` then goes on serving the echo on 0.0.0.0:PORT
--- for the host, until a connection's first bytes are "quit\n".
+-- `network-demo serve PORT [HTTP_PORT]` then goes on serving the echo on
+-- 0.0.0.0:PORT for the host, until a connection's first bytes are "quit\n";
+-- with HTTP_PORT also a small HTTP/1.0 server (`httpLoop`) there. Only the
+-- host-side checks use these modes, so they print what Linux cannot.
 import Control.Concurrent
 import Control.Exception
 import Control.Monad
 import qualified Data.ByteString as B
 import qualified Data.ByteString.Char8 as C
+import Data.Bits (shiftR)
+import Data.Word (Word32, Word8)
 import Network.Socket
 import Network.Socket.ByteString (recv, sendAll)
 import System.Environment (getArgs)
@@ -30,9 +34,15 @@ main = do
   bulk port
   args <- getArgs
   case args of
-    ["serve", p] -> do
+    ("serve" : p : http) -> do
       public <- listenOn 0 (read p)
       _ <- forkIO (acceptLoop public quit)
+      forM_ http $ \h -> do
+        -- 32: the stack's largest pool of listeners, for the host's
+        -- 50 connections at once
+        web <- listenWithBacklog 32 0 (read h)
+        _ <- forkIO (httpLoop web)
+        putStrLn ("serving HTTP on port " ++ h)
       putStrLn ("serving the echo on port " ++ p)
       takeMVar quit
       putStrLn "quit received"
@@ -55,12 +65,61 @@ addressLookups = do
   print (hostAddressToTuple (tupleToHostAddress (10, 0, 2, 15)))
 
 listenOn :: HostAddress -> PortNumber -> IO Socket
-listenOn host port = do
+listenOn = listenWithBacklog 16
+
+listenWithBacklog :: Int -> HostAddress -> PortNumber -> IO Socket
+listenWithBacklog backlog host port = do
   s <- socket AF_INET Stream defaultProtocol
   setSocketOption s ReuseAddr 1
   bind s (SockAddrInet port host)
-  listen s 16
+  listen s backlog
   return s
+
+-- | HTTP/1.0 for the host's checks, one thread per connection, each
+-- answered once and closed: `GET /big` is `bigSize` bytes of `bigByte`,
+-- `GET /hello/NAME` is "hello NAME\n". A client that goes away midway is
+-- reported and only ends its own thread.
+httpLoop :: Socket -> IO ()
+httpLoop server = forever $ do
+  (conn, _) <- accept server
+  forkIO (handle goneAway (answer conn) `finally` close conn)
+  where
+    goneAway :: IOException -> IO ()
+    goneAway e = putStrLn ("http: a client went away: " ++ show e)
+    answer conn = do
+      request <- requestHead conn B.empty
+      case C.words (C.takeWhile (/= '\r') request) of
+        ("GET" : "/big" : _) -> do
+          sendAll conn (responseHead bigSize)
+          forM_ [0, bigChunk .. bigSize - 1] $ \off -> sendAll conn (bigBytes off (min bigChunk (bigSize - off)))
+        ("GET" : path : _) | Just name <- B.stripPrefix "/hello/" path -> do
+          let body = B.concat ["hello ", name, "\n"]
+          sendAll conn (responseHead (B.length body) <> body)
+        _ -> sendAll conn "HTTP/1.0 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    responseHead n = C.pack ("HTTP/1.0 200 OK\r\nContent-Length: " ++ show n ++ "\r\n\r\n")
+
+-- | The request up to its blank line (or what came before the client
+-- stopped sending, or its first 8 KiB).
+requestHead :: Socket -> B.ByteString -> IO B.ByteString
+requestHead conn got
+  | "\r\n\r\n" `B.isInfixOf` got || B.length got > 8192 = return got
+  | otherwise = do
+      chunk <- recv conn 4096
+      if B.null chunk then return got else requestHead conn (got <> chunk)
+
+-- | 10 MiB, sent 64 KiB at a time so that it is never whole in memory.
+bigSize, bigChunk :: Int
+bigSize = 10 * 1024 * 1024
+bigChunk = 65536
+
+-- | The byte at offset i of the big response: the top byte of Knuth's
+-- multiplicative hash of i, so that no short period hides a misplaced
+-- chunk. The host's check computes the same.
+bigByte :: Int -> Word8
+bigByte i = fromIntegral ((fromIntegral i * 2654435761 :: Word32) `shiftR` 24)
+
+bigBytes :: Int -> Int -> B.ByteString
+bigBytes off n = fst (B.unfoldrN n (\i -> Just (bigByte i, i + 1)) off)
 
 -- | One thread per connection; a connection that starts with "quit\n"
 -- is answered "bye\n" and fills `quit`.
