@@ -85,7 +85,6 @@ pub mod checks {
     pub fn net_echo(m: &Machine) {
         use std::io::{Read, Write};
         use std::net::{TcpListener, TcpStream, UdpSocket};
-        use std::time::Instant;
 
         let free_port = || TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let (tcp_port, udp_port) = (free_port(), UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port());
@@ -107,38 +106,10 @@ pub mod checks {
         let what = format!("{boot:?}");
         let guest = std::thread::spawn(move || boot.run());
 
-        // Until the guest listens, QEMU accepts the forwarded connection and
-        // then closes it: try again until the echo arrives (30 s at most).
-        let payload: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 251) as u8).collect();
-        let started = Instant::now();
-        let (echoed, elapsed) = loop {
-            assert!(started.elapsed() < Duration::from_secs(30), "the guest never echoed on port 7; {what}");
-            let Ok(mut c) = TcpStream::connect(("127.0.0.1", tcp_port)) else {
-                std::thread::sleep(Duration::from_millis(100));
-                continue;
-            };
-            c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-            let mut first = [0u8; 1];
-            // a single byte first: an early close shows before the payload
-            if c.write_all(&payload[..1]).is_err() || !matches!(c.read(&mut first), Ok(1)) {
-                std::thread::sleep(Duration::from_millis(100));
-                continue;
-            }
-            let t = Instant::now();
-            let mut writer = c.try_clone().unwrap();
-            let rest = payload[1..].to_vec();
-            let sender = std::thread::spawn(move || writer.write_all(&rest));
-            let mut got = first.to_vec();
-            let mut buf = vec![0u8; 65536];
-            while got.len() < payload.len() {
-                match c.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-            }
-            sender.join().unwrap().unwrap();
-            break (got, t.elapsed());
-        };
+        let payload = bootkit::echo::echo_payload(256 * 1024);
+        let (echoed, elapsed) =
+            bootkit::echo::echo_through_forward(tcp_port, &payload, Duration::from_secs(30), Duration::from_secs(20))
+                .unwrap_or_else(|e| panic!("{e}; {what}"));
         assert!(echoed == payload, "{} of {} bytes came back, or different ones", echoed.len(), payload.len());
         eprintln!("net_echo: {} KiB echoed in {:.1} ms ({:.1} MB/s each way)", payload.len() / 1024,
                   elapsed.as_secs_f64() * 1e3, payload.len() as f64 / elapsed.as_secs_f64() / 1e6);

@@ -16,6 +16,7 @@
 //! ```
 
 mod console;
+pub mod echo;
 mod host;
 pub mod image;
 mod outcome;

@@ -371,7 +371,6 @@ pub mod cabal_checks {
     pub fn network_server(m: &Machine) {
         use std::io::{Read, Write};
         use std::net::{TcpListener, TcpStream};
-        use std::time::Instant;
 
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let http_port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -379,37 +378,10 @@ pub mod cabal_checks {
         let machine = m.clone();
         let forwards = [bootkit::Forward::tcp(port, 7), bootkit::Forward::tcp(http_port, 80)];
         let guest = std::thread::spawn(move || boot_networked(&machine, &program, &forwards));
-        // Until the guest listens, QEMU accepts the forwarded connection
-        // and closes it: try again until an echo comes back.
-        let payload: Vec<u8> = (0..256 * 1024u32).map(|i| (i % 251) as u8).collect();
-        let started = Instant::now();
-        let (echoed, took) = loop {
-            assert!(started.elapsed() < Duration::from_secs(90), "the guest never echoed on port 7");
-            let Ok(mut c) = TcpStream::connect(("127.0.0.1", port)) else {
-                std::thread::sleep(Duration::from_millis(100));
-                continue;
-            };
-            c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-            let mut first = [0u8; 1];
-            if c.write_all(&payload[..1]).is_err() || !matches!(c.read(&mut first), Ok(1)) {
-                std::thread::sleep(Duration::from_millis(100));
-                continue;
-            }
-            let t = Instant::now();
-            let mut writer = c.try_clone().unwrap();
-            let rest = payload[1..].to_vec();
-            let sender = std::thread::spawn(move || writer.write_all(&rest));
-            let mut got = first.to_vec();
-            let mut buf = vec![0u8; 65536];
-            while got.len() < payload.len() {
-                match c.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => got.extend_from_slice(&buf[..n]),
-                }
-            }
-            sender.join().unwrap().unwrap();
-            break (got, t.elapsed());
-        };
+        let payload = bootkit::echo::echo_payload(256 * 1024);
+        let (echoed, took) =
+            bootkit::echo::echo_through_forward(port, &payload, Duration::from_secs(90), Duration::from_secs(30))
+                .unwrap_or_else(|e| panic!("network_server: {e}"));
         assert!(echoed == payload, "{} of {} bytes came back, or different ones", echoed.len(), payload.len());
         eprintln!("network_server: {} KiB echoed in {:.1} ms ({:.2} MB/s each way)", payload.len() / 1024,
                   took.as_secs_f64() * 1e3, payload.len() as f64 / took.as_secs_f64() / 1e6);
