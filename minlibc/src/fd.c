@@ -201,11 +201,11 @@ ssize_t write(int fd, const void *buf, size_t n)
 
 ssize_t readv(int fd, const struct iovec *iov, int cnt)
 {
-    struct open_file *sf = __minlibc_fd(fd);
-    if (sf && sf->dev == &__minlibc_socket_device && cnt >= 0)
-        return __minlibc_socket_readv(sf, iov, cnt);
     if (cnt < 0)
         MINLIBC_FAIL(EINVAL, -1);
+    struct open_file *f = __minlibc_fd(fd);
+    if (f && f->dev->file && f->dev->file->readv)
+        return f->dev->file->readv(f, iov, cnt);
     ssize_t total = 0;
     for (int i = 0; i < cnt; i++) {
         if (iov[i].iov_len == 0)
@@ -223,11 +223,11 @@ ssize_t readv(int fd, const struct iovec *iov, int cnt)
 
 ssize_t writev(int fd, const struct iovec *iov, int cnt)
 {
-    struct open_file *sf = __minlibc_fd(fd);
-    if (sf && sf->dev == &__minlibc_socket_device && cnt >= 0)
-        return __minlibc_socket_writev(sf, iov, cnt);
     if (cnt < 0)
         MINLIBC_FAIL(EINVAL, -1);
+    struct open_file *f = __minlibc_fd(fd);
+    if (f && f->dev->file && f->dev->file->writev)
+        return f->dev->file->writev(f, iov, cnt);
     ssize_t total = 0;
     for (int i = 0; i < cnt; i++) {
         ssize_t r = write(fd, iov[i].iov_base, iov[i].iov_len);

@@ -56,18 +56,19 @@ struct fd_file_ops {
     void (*stat)(struct open_file *, struct stat *);
     /* the last descriptor on the open file was closed */
     void (*release)(struct open_file *);
+    /* readv/writev as one call (a datagram socket gathers or scatters one
+     * datagram, as on Linux); NULL: one read or write per buffer */
+    ssize_t (*readv)(struct open_file *, const struct iovec *, int);
+    ssize_t (*writev)(struct open_file *, const struct iovec *, int);
+    /* poll() events of the open file; NULL: readable() and the access
+     * mode decide */
+    int (*revents)(struct open_file *, int events);
 };
 
 extern const struct fd_device __minlibc_console_device;      /* console_fd.c */
 extern const struct fd_device __minlibc_urandom_device;      /* random.c */
 extern const struct fd_device __minlibc_random_device;       /* random.c */
 extern const struct fd_device __minlibc_socket_device;       /* socket.c */
-
-/* socket.c: poll() events of a socket descriptor; readv/writev on one
- * (a datagram socket gathers one datagram, as on Linux). */
-int __minlibc_socket_revents(struct open_file *, int events);
-ssize_t __minlibc_socket_readv(struct open_file *, const struct iovec *, int);
-ssize_t __minlibc_socket_writev(struct open_file *, const struct iovec *, int);
 
 /* What open() creates; duplicated descriptors share it, so a status flag
  * set through one (F_SETFL) is seen through all. */

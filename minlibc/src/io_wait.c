@@ -16,20 +16,26 @@
 #include <string.h>
 #include <time.h>
 
+/* The open file's own poll() events (sockets), or NULL. */
+static int (*own_revents(struct open_file *f))(struct open_file *, int)
+{
+    return (f && f->dev->file) ? f->dev->file->revents : NULL;
+}
+
 static int readable(int fd)
 {
     struct open_file *f = __minlibc_fd(fd);
     /* select: a socket with an error or hung up is readable (Linux) */
-    if (f && f->dev == &__minlibc_socket_device)
-        return __minlibc_socket_revents(f, POLLIN) != 0;
+    if (own_revents(f))
+        return own_revents(f)(f, POLLIN) != 0;
     return f && (f->flags & O_ACCMODE) != O_WRONLY && f->dev->readable();
 }
 
 static int writable(int fd)
 {
     struct open_file *f = __minlibc_fd(fd);
-    if (f && f->dev == &__minlibc_socket_device)
-        return (__minlibc_socket_revents(f, POLLOUT) & (POLLOUT | POLLERR)) != 0;
+    if (own_revents(f))
+        return (own_revents(f)(f, POLLOUT) & (POLLOUT | POLLERR)) != 0;
     return f && (f->flags & O_ACCMODE) != O_RDONLY;
 }
 
@@ -41,10 +47,11 @@ static int poll_once(struct pollfd *fds, nfds_t n)
         p->revents = 0;
         if (p->fd < 0)
             continue;
-        if (!__minlibc_fd(p->fd)) {
+        struct open_file *f = __minlibc_fd(p->fd);
+        if (!f) {
             p->revents = POLLNVAL;
-        } else if (__minlibc_fd(p->fd)->dev == &__minlibc_socket_device) {
-            p->revents = (short)__minlibc_socket_revents(__minlibc_fd(p->fd), p->events);
+        } else if (own_revents(f)) {
+            p->revents = (short)own_revents(f)(f, p->events);
         } else {
             if ((p->events & (POLLIN | POLLRDNORM)) && readable(p->fd))
                 p->revents |= p->events & (POLLIN | POLLRDNORM);

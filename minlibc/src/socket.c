@@ -67,6 +67,9 @@ static struct sock_state *state_of(int h)
 
 static ssize_t sock_read(struct open_file *f, void *buf, size_t n);
 static ssize_t sock_write(struct open_file *f, const void *buf, size_t n);
+static ssize_t sock_readv(struct open_file *f, const struct iovec *iov, int cnt);
+static ssize_t sock_writev(struct open_file *f, const struct iovec *iov, int cnt);
+static int sock_revents(struct open_file *f, int events);
 
 static off_t sock_seek(struct open_file *f, off_t off, int whence)
 {
@@ -97,6 +100,9 @@ static const struct fd_file_ops socket_ops = {
     .seek = sock_seek,
     .stat = sock_stat,
     .release = sock_release,
+    .readv = sock_readv,
+    .writev = sock_writev,
+    .revents = sock_revents,
 };
 
 const struct fd_device __minlibc_socket_device = {
@@ -135,7 +141,8 @@ static int platform_status(int r)
     return 0;
 }
 
-int __minlibc_socket_revents(struct open_file *f, int events)
+/* poll() events: the platform's readiness, an error or hang-up always. */
+static int sock_revents(struct open_file *f, int events)
 {
     int m = halvm_net_ready(f->sock);
     if (m < 0)
@@ -557,7 +564,7 @@ static ssize_t sendv(struct open_file *f, const struct iovec *iov, size_t cnt, i
     return done;
 }
 
-ssize_t __minlibc_socket_writev(struct open_file *f, const struct iovec *iov, int cnt)
+static ssize_t sock_writev(struct open_file *f, const struct iovec *iov, int cnt)
 {
     return sendv(f, iov, (size_t)cnt, 0, NULL);
 }
@@ -692,7 +699,7 @@ static ssize_t recvv(struct open_file *f, const struct iovec *iov, size_t cnt, i
     return recv_common(f, cnt ? iov[0].iov_base : NULL, cnt ? iov[0].iov_len : 0, flags, from, NULL);
 }
 
-ssize_t __minlibc_socket_readv(struct open_file *f, const struct iovec *iov, int cnt)
+static ssize_t sock_readv(struct open_file *f, const struct iovec *iov, int cnt)
 {
     return recvv(f, iov, (size_t)cnt, 0, NULL, NULL);
 }

@@ -26,13 +26,6 @@
 #define VIRQ_DEBUG 1
 #define VIRQ_DOM_EXC 3
 
-static void check(long r, const char *what) {
-    if (r < 0) {
-        put("FAIL: "); put(what); put(": error "); put_i64(r); put("\n");
-        exit(1);
-    }
-}
-
 static void expect(long got, long want, const char *what) {
     if (got != want) {
         put("FAIL: "); put(what); put(": got "); put_i64(got); put(", expected "); put_i64(want); put("\n");

@@ -62,6 +62,15 @@ static inline _Noreturn void fail(const char *what) {
     exit(1);
 }
 
+/* Fails the test (as fail() does, with the error) when a platform call
+ * returned a negative errno. */
+static inline void check(long r, const char *what) {
+    if (r < 0) {
+        put("FAIL: "); put(what); put(": error "); put_i64(r); put("\n");
+        exit(1);
+    }
+}
+
 /* Blocks until the monotonic clock reaches `deadline`, re-checking after
  * every wake-up (block_until may return early). */
 static inline void sleep_until(uint64_t deadline) {

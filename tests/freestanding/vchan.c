@@ -18,13 +18,6 @@
 #define ENOENT 2
 #define EACCES 13
 
-static void check(long r, const char *what) {
-    if (r < 0) {
-        put("FAIL: "); put(what); put(": error "); put_i64(r); put("\n");
-        exit(1);
-    }
-}
-
 static uint64_t waits;
 
 /* Halts until `port` fires or 100 ms pass; fails after 60 s in all. */

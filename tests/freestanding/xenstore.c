@@ -10,13 +10,6 @@
 #include "testlib.h"
 #include <halvm/xen.h>
 
-static void check(long r, const char *what) {
-    if (r < 0) {
-        put("FAIL: "); put(what); put(": error "); put_i64(r); put("\n");
-        exit(1);
-    }
-}
-
 /* Prints a NUL-separated list of `len` bytes as space-separated words. */
 static void put_list(const char *list, long len) {
     for (long i = 0; i < len; i++) {

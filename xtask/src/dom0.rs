@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use object::read::elf::{Dyn, FileHeader, ProgramHeader};
+use object::read::elf::{FileHeader, ProgramHeader};
 use xshell::Shell;
 
 use crate::cpio::CpioWriter;
@@ -226,7 +226,7 @@ fn library_closure(staging: &Path, programs: &[PathBuf], extra: &[&str]) -> Resu
     let mut found = BTreeMap::new();
     let mut wanted: Vec<(String, PathBuf)> = Vec::new();
     for program in programs {
-        wanted.extend(elf_needed(program)?.into_iter().map(|lib| (lib, program.clone())));
+        wanted.extend(crate::elf_symbols::needed_libraries(program)?.into_iter().map(|lib| (lib, program.clone())));
     }
     wanted.extend(extra.iter().map(|lib| (lib.to_string(), PathBuf::from("glibc at run time"))));
     let loader = LOADER.rsplit('/').next().unwrap();
@@ -236,7 +236,7 @@ fn library_closure(staging: &Path, programs: &[PathBuf], extra: &[&str]) -> Resu
         }
         let path = find_library(staging, &name)
             .with_context(|| format!("{name} is needed by {}", by.display()))?;
-        wanted.extend(elf_needed(&path)?.into_iter().map(|lib| (lib, path.clone())));
+        wanted.extend(crate::elf_symbols::needed_libraries(&path)?.into_iter().map(|lib| (lib, path.clone())));
         found.insert(name, path);
     }
     Ok(found)
@@ -249,26 +249,6 @@ fn find_library(staging: &Path, name: &str) -> Result<PathBuf> {
         format!("no pinned package provides the shared library {name}; add the Debian package that does \
                  to toolchain/versions.toml as a `dom0-` input")
     })
-}
-
-/// The libraries an ELF file names in DT_NEEDED.
-fn elf_needed(path: &Path) -> Result<Vec<String>> {
-    let data = read(path)?;
-    let parse = || -> object::read::Result<Vec<String>> {
-        let header = object::elf::FileHeader64::<object::Endianness>::parse(&*data)?;
-        let endian = header.endian()?;
-        let sections = header.sections(endian, &*data)?;
-        let Some((dynamic, strings_index)) = sections.dynamic(endian, &*data)? else { return Ok(vec![]) };
-        let strings = sections.strings(endian, &*data, strings_index)?;
-        let mut needed = Vec::new();
-        for entry in dynamic {
-            if entry.tag32(endian) == Some(object::elf::DT_NEEDED) {
-                needed.push(String::from_utf8_lossy(entry.string(endian, strings)?).into_owned());
-            }
-        }
-        Ok(needed)
-    };
-    parse().map_err(|e| anyhow::anyhow!("reading the ELF dynamic section of {}: {e}", path.display()))
 }
 
 /// The program interpreter (PT_INTERP) an ELF executable names.

@@ -21,7 +21,7 @@ pub(crate) mod console;
 pub(crate) mod plan;
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
@@ -56,11 +56,34 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _: &mut Vec<test_cmd::Ski
     crate::fsutil::write_if_changed(&cases::files_module(&haskell), &module)?;
     let cases = cases::all(&test_images::images_dir(layout), &haskell, &haskell_xen);
     let guests: Vec<plan::Guest> = cases.iter().map(|c| c.guest.clone()).collect();
-
     let work = layout.build.join("domu");
-    std::fs::create_dir_all(&work).with_context(|| format!("creating {}", work.display()))?;
+    eprintln!("    domu: booting dom0 under Xen in QEMU with {} cases (log: {})", cases.len(),
+              work.join(DOM0_LOG).display());
+    let booted = boot_with_guests(sh, layout, &dom0, &guests, &work)?;
+    let report = console::parse(&booted.run.console);
+    report_run(&booted.command, &booted.run, &report, &cases, &booted.log)
+}
+
+/// dom0's console log, in a run's work directory.
+pub(crate) const DOM0_LOG: &str = "dom0-console.log";
+
+/// A finished run of dom0 with its guests.
+pub(crate) struct Booted {
+    pub run: Run,
+    /// The QEMU command line, ready to paste.
+    pub command: String,
+    pub log: PathBuf,
+}
+
+/// Boots Xen with dom0 under QEMU, its initramfs followed by the run's
+/// archive (the guests' stripped images, configurations and plan, made in
+/// `work`), and waits until /init has run every guest (or its watchdog).
+/// What the domu lane and the benchmarks' xl memory scan share.
+pub(crate) fn boot_with_guests(sh: &Shell, layout: &Layout, dom0: &dom0::Dom0, guests: &[plan::Guest], work: &Path)
+                               -> Result<Booted> {
+    std::fs::create_dir_all(work).with_context(|| format!("creating {}", work.display()))?;
     let run_archive = work.join("run.cpio.gz");
-    let guests = stripped(sh, &guests, &work.join("stripped"))?;
+    let guests = stripped(sh, guests, &work.join("stripped"))?;
     dom0::write_gzip_cpio(&plan::run_tree(&guests)?, &run_archive)?;
     let initrd = work.join("initrd.cpio.gz");
     concatenate(&[&dom0.initramfs, &run_archive], &initrd)?;
@@ -72,17 +95,15 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _: &mut Vec<test_cmd::Ski
     let args = qemu_args(&hypervisor, &dom0.kernel, &initrd);
     let command = format!("{} {}", qemu.display(), halvm_bootkit::quote_args(&args));
     let timeout = Duration::from_secs(plan::watchdog_s(&guests)) + BOOT_SLACK;
-    let log_path = work.join("dom0-console.log");
-    eprintln!("    domu: booting dom0 under Xen in QEMU with {} cases (log: {})", cases.len(), log_path.display());
-    let run = boot(&args, timeout, &log_path)?;
-    let report = console::parse(&run.console);
-    report_run(&command, &run, &report, &cases, &log_path)
+    let log = work.join(DOM0_LOG);
+    let run = boot(&args, timeout, &log)?;
+    Ok(Booted { run, command, log })
 }
 
 /// The QEMU command line: Xen with dom0's kernel and initramfs as its two
 /// multiboot modules (Xen drops each module line's first word, the rest is
 /// the kernel's command line; QEMU separates modules with commas).
-pub(crate) fn qemu_args(hypervisor: &Path, kernel: &Path, initrd: &Path) -> Vec<String> {
+fn qemu_args(hypervisor: &Path, kernel: &Path, initrd: &Path) -> Vec<String> {
     let escape = |p: &Path| p.display().to_string().replace(',', ",,");
     let xen_cmdline =
         format!("console=com1 dom0_mem={DOM0_MIB}M,max:{DOM0_MIB}M dom0_max_vcpus=1 loglvl=warning guest_loglvl=warning");
@@ -104,7 +125,7 @@ pub(crate) fn qemu_args(hypervisor: &Path, kernel: &Path, initrd: &Path) -> Vec<
     .collect()
 }
 
-pub(crate) fn concatenate(parts: &[&Path], out: &Path) -> Result<()> {
+fn concatenate(parts: &[&Path], out: &Path) -> Result<()> {
     let mut file = std::io::BufWriter::new(std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?);
     for part in parts {
         let mut input = std::fs::File::open(part).with_context(|| format!("reading {}", part.display()))?;
@@ -197,7 +218,7 @@ fn evaluate(case: &Case, log: Option<&CaseLog>, window: (u64, u64)) -> Result<()
 /// information (copies in `dir`): the run's archive is unpacked into dom0's
 /// memory, where some fifty unstripped images (6 MB each, 17 MB with an
 /// embedded file tree) no longer fit beside dom0's own initramfs.
-pub(crate) fn stripped(sh: &Shell, guests: &[plan::Guest], dir: &Path) -> Result<Vec<plan::Guest>> {
+fn stripped(sh: &Shell, guests: &[plan::Guest], dir: &Path) -> Result<Vec<plan::Guest>> {
     crate::fsutil::remove_if_exists(dir)?;
     std::fs::create_dir_all(dir)?;
     let mut done: std::collections::BTreeMap<std::path::PathBuf, std::path::PathBuf> = Default::default();
@@ -308,17 +329,11 @@ mod tests {
     }
 
     fn hello_case() -> Case {
-        let guest = plan::Guest { name: "hello".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
-                                  timeout_s: 10, input: None, action: None, keep_after_shutdown: false,
-                                  stall_store: false, vif: None, ramdisk: None, companion: None };
-        Case { guest, check: Check::Assert(|out| out.exit(0)) }
+        Case { guest: plan::Guest::new("hello", "/x".into(), "", 32, 10), check: Check::Assert(|out| out.exit(0)) }
     }
 
     fn hang_case() -> Case {
-        let guest = plan::Guest { name: "echo".into(), image: "/x".into(), cmdline: String::new(), memory_mib: 32,
-                                  timeout_s: 5, input: None, action: None, keep_after_shutdown: false,
-                                  stall_store: false, vif: None, ramdisk: None, companion: None };
-        Case { guest, check: Check::Hangs { ready: "echo: ready" } }
+        Case { guest: plan::Guest::new("echo", "/x".into(), "", 32, 5), check: Check::Hangs { ready: "echo: ready" } }
     }
 
     fn parsed(console: &str) -> Dom0Report {

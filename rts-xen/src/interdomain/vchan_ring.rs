@@ -23,6 +23,8 @@
 
 use core::sync::atomic::{fence, AtomicU16, AtomicU32, AtomicU8, Ordering};
 
+use crate::ring::in_flight;
+
 /// Offsets in the control page (struct vchan_interface; checked against
 /// Xen's header by the machine side, xen/vchan.rs).
 pub const LEFT: usize = 0;
@@ -299,15 +301,19 @@ impl Endpoint {
     /// Bytes waiting in the read ring (the peer's prod read once).
     fn readable(&mut self) -> Result<u32, Error> {
         let prod = self.index(self.read.shared + PROD).load(Ordering::Acquire);
-        let ready = prod.wrapping_sub(self.cons);
-        if ready > self.read.size { self.fail() } else { Ok(ready) }
+        match in_flight(prod, self.cons, self.read.size as usize) {
+            Ok(ready) => Ok(ready as u32),
+            Err(_) => self.fail(),
+        }
     }
 
     /// Bytes written that the peer has not consumed (its cons read once).
     fn unconsumed(&mut self) -> Result<u32, Error> {
         let cons = self.index(self.write.shared + CONS).load(Ordering::Acquire);
-        let used = self.prod.wrapping_sub(cons);
-        if used > self.write.size { self.fail() } else { Ok(used) }
+        match in_flight(self.prod, cons, self.write.size as usize) {
+            Ok(used) => Ok(used as u32),
+            Err(_) => self.fail(),
+        }
     }
 
     /// Reads up to out.len() bytes; Ok(0) only for an empty `out`.

@@ -26,18 +26,16 @@ use core::ffi::{c_char, c_int, c_long, c_void};
 use core::fmt::Write;
 use core::ptr::addr_of_mut;
 
-use super::store::{self, Access, Deadline};
+use super::xs_api::call as store;
 use super::{evtchn_api, grant_table};
-use crate::cpu;
-use crate::interdomain::errno::{EAGAIN, EBADF, EBUSY, EINVAL, EIO, ENODEV, ENOMEM, ENOSPC, EPIPE, EPROTO};
+use crate::interdomain::errno::{EAGAIN, EBADF, EINVAL, EIO, ENODEV, ENOMEM, ENOSPC, EPIPE, EPROTO};
 use crate::interdomain::vchan_ring::{self as ring, Endpoint, Placement};
 use crate::memory::{halvm_alloc_pages, halvm_free_pages};
-use crate::xenstore::{self as xs, errno, Client};
+use crate::xenstore as xs;
 
 use crate::interdomain::{VCHAN_MAX as MAX_CHANNELS, VCHAN_PATH_MAX as PATH_MAX};
 /// One ring's grants at most (a 1 MiB ring).
 const RING_GRANTS: usize = 1 << (ring::MAX_ORDER - ring::PAGE_SHIFT);
-const STORE_TIMEOUT_NS: u64 = 5_000_000_000;
 
 // The offsets vchan_ring.rs uses are those of Xen's header.
 const _: () = {
@@ -113,16 +111,6 @@ fn key(base: &str, leaf: &str) -> PathBuf {
     let mut p = PathBuf::new();
     let _ = write!(p, "{base}/{leaf}");
     p
-}
-
-/// A XenStore call; errors as positive errno.
-fn store<R>(f: impl FnOnce(&mut Client, &mut Deadline) -> Result<R, xs::Error>) -> Result<R, c_int> {
-    match store::with_client(STORE_TIMEOUT_NS, cpu::interrupts_enabled(), f) {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(errno::of(e)),
-        Err(Access::Unavailable(_)) => Err(ENODEV),
-        Err(Access::Busy) => Err(EBUSY),
-    }
 }
 
 fn read_u32(path: &str) -> Result<u32, c_int> {

@@ -15,8 +15,9 @@ use crate::xenstore::{self as xs, Client, ABS_PATH_MAX, PAYLOAD_MAX};
 /// the connection is unusable (-EIO) from then on.
 const CALL_TIMEOUT_NS: u64 = 5_000_000_000;
 
-/// Runs `f` on the client; errors as positive errno values.
-fn call<R>(f: impl FnOnce(&mut Client, &mut Deadline) -> Result<R, xs::Error>) -> Result<R, c_int> {
+/// Runs `f` on the client; errors as positive errno values (vchan.rs's
+/// XenStore calls go through here too).
+pub(super) fn call<R>(f: impl FnOnce(&mut Client, &mut Deadline) -> Result<R, xs::Error>) -> Result<R, c_int> {
     // Normal context halts while it waits; called with interrupts off (not
     // allowed, but not to be made worse), it polls.
     match store::with_client(CALL_TIMEOUT_NS, cpu::interrupts_enabled(), f) {

@@ -14,10 +14,9 @@
 //!   run.cpio.gz  initrd.cpio.gz  stripped/  dom0-console.log
 //! ```
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use serde::Serialize;
 use xshell::Shell;
 
@@ -115,66 +114,29 @@ const BOOT_CLOCK_MIB: u64 = 32;
 /// boot-clock image `boot_clock.1` times.
 pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted], boot_clock: (&Path, usize)) -> Result<XenRun> {
     let dom0 = crate::dom0::ensure(sh, layout)?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let mut guests = Vec::new();
     for w in wanted {
         for mib in candidates(w.qemu_mib) {
-            guests.push(plan::Guest {
-                name: case_name(w.program, mib),
-                image: w.image.to_path_buf(),
-                cmdline: w.args.clone(),
-                memory_mib: mib.into(),
-                timeout_s: w.timeout_s,
-                input: None,
-                action: None,
-                keep_after_shutdown: false,
-                stall_store: false,
-                vif: None,
-                ramdisk: None,
-                companion: None,
-            });
+            guests.push(plan::Guest::new(&case_name(w.program, mib), w.image.to_path_buf(), &w.args, mib.into(), w.timeout_s));
         }
     }
     let boot_clock_name = |i: usize| format!("BootClock-{i}");
     for i in 1..=boot_clock.1 {
-        guests.push(plan::Guest {
-            name: boot_clock_name(i),
-            image: boot_clock.0.to_path_buf(),
-            cmdline: String::new(),
-            memory_mib: BOOT_CLOCK_MIB,
-            timeout_s: 60,
-            input: None,
-            action: None,
-            keep_after_shutdown: false,
-            stall_store: false,
-            vif: None,
-            ramdisk: None,
-            companion: None,
-        });
+        guests.push(plan::Guest::new(&boot_clock_name(i), boot_clock.0.to_path_buf(), "", BOOT_CLOCK_MIB, 60));
     }
-    let guests = domu_lane::stripped(sh, &guests, &out.join("stripped"))?;
-    let run_archive = out.join("run.cpio.gz");
-    crate::dom0::write_gzip_cpio(&plan::run_tree(&guests)?, &run_archive)?;
-    let initrd = out.join("initrd.cpio.gz");
-    domu_lane::concatenate(&[&dom0.initramfs, &run_archive], &initrd)?;
-    let xen_dir = layout.build.join("xen");
-    let hypervisor: PathBuf = halvm_bootkit::xen::hypervisor(&xen_dir)
-        .with_context(|| format!("preparing {} in {}", halvm_bootkit::xen::PACKAGED, xen_dir.display()))?;
-    let args = domu_lane::qemu_args(&hypervisor, &dom0.kernel, &initrd);
-    let log = log_file(out);
-    let timeout = Duration::from_secs(plan::watchdog_s(&guests)) + Duration::from_secs(90);
-    let run = domu_lane::boot(&args, timeout, &log)?;
+    let booted = domu_lane::boot_with_guests(sh, layout, &dom0, &guests, out)?;
+    let (run, dom0_log) = (booted.run, booted.log);
     let report = console::parse(&run.console);
     if report.ready_uptime.is_none() || !report.done {
         bail!("dom0 did not get through the memory scan ({}; {:.0} s; failures: {:?}); its console: {}\n{}",
-              run.end, run.elapsed.as_secs_f64(), report.failures, log.display(), run.stderr.trim_end());
+              run.end, run.elapsed.as_secs_f64(), report.failures, dom0_log.display(), run.stderr.trim_end());
     }
     let mut clock_lines = Vec::new();
     for i in 1..=boot_clock.1 {
         let log = report.cases.get(&boot_clock_name(i));
         if !passed(log, &[]) {
             bail!("the boot-clock guest {} did not exit with status 0 under Xen; dom0's console: {}", boot_clock_name(i),
-                  log_file(out).display());
+                  dom0_log.display());
         }
         clock_lines.push(log.expect("passed").console.lines.clone());
     }
@@ -189,10 +151,6 @@ pub fn measure(sh: &Shell, layout: &Layout, out: &Path, wanted: &[Wanted], boot_
         })
         .collect();
     Ok(XenRun { min_memory, boot_clock: clock_lines })
-}
-
-fn log_file(out: &Path) -> PathBuf {
-    out.join("dom0-console.log")
 }
 
 #[cfg(test)]

@@ -141,10 +141,7 @@ impl Ended<'_> {
 
 fn freestanding(dir: &Path, name: &str, image: &str, cmdline: &str, memory_mib: u64,
                 check: fn(&Ended) -> Result<(), String>) -> Case {
-    let guest =
-        Guest { name: name.into(), image: dir.join(image), cmdline: cmdline.into(), memory_mib, timeout_s: 30, input: None,
-                action: None, keep_after_shutdown: false, stall_store: false, vif: None, ramdisk: None, companion: None };
-    Case { guest, check: Check::Assert(check) }
+    Case { guest: Guest::new(name, dir.join(image), cmdline, memory_mib, 30), check: Check::Assert(check) }
 }
 
 /// The case, with its guest kept after it shuts down so that dom0 reads
@@ -424,23 +421,8 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
         if *name == "FilesLimits" {
             continue; // not comparable with Linux: its own case below
         }
-        cases.push(Case {
-            guest: Guest {
-                name: (*name).into(),
-                image: haskell.join(format!("{image}.xen")),
-                cmdline: halvm_bootkit::quote_args(&args),
-                memory_mib: 128,
-                timeout_s: 60,
-                input: None,
-                action: None,
-                keep_after_shutdown: false,
-                stall_store: false,
-                vif: None,
-                ramdisk: None,
-                companion: None,
-            },
-            check: Check::Haskell { linux, linux_dir, args, lines },
-        });
+        let guest = Guest::new(name, haskell.join(format!("{image}.xen")), &halvm_bootkit::quote_args(&args), 128, 60);
+        cases.push(Case { guest, check: Check::Haskell { linux, linux_dir, args, lines } });
     }
     cases.push(haskell_asserted(haskell, "FilesLimits", "FilesLimits", "", files_limits));
     // The same tree as a boot module (xl's `ramdisk =`) to the image
@@ -486,10 +468,7 @@ fn files_limits(out: &Ended) -> Result<(), String> {
 /// request it reacts to exists only under a toolstack).
 fn haskell_asserted(haskell: &Path, name: &str, program: &str, cmdline: &str,
                     check: fn(&Ended) -> Result<(), String>) -> Case {
-    let guest = Guest { name: name.into(), image: haskell.join(format!("{program}.xen")), cmdline: cmdline.into(),
-                        memory_mib: 128, timeout_s: 60, input: None, action: None, keep_after_shutdown: false,
-                        stall_store: false, vif: None, ramdisk: None, companion: None };
-    Case { guest, check: Check::Assert(check) }
+    Case { guest: Guest::new(name, haskell.join(format!("{program}.xen")), cmdline, 128, 60), check: Check::Assert(check) }
 }
 
 /// DomainInfo prints the id and name the toolstack gave the guest.

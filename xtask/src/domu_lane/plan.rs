@@ -104,6 +104,25 @@ exit 0
 pub const DOM0_START_S: u64 = 120;
 
 impl Guest {
+    /// A guest with no input, action, vif, ramdisk or companion, destroyed
+    /// when it ends: what most cases are; the others set those fields.
+    pub fn new(name: &str, image: PathBuf, cmdline: &str, memory_mib: u64, timeout_s: u64) -> Guest {
+        Guest {
+            name: name.into(),
+            image,
+            cmdline: cmdline.into(),
+            memory_mib,
+            timeout_s,
+            input: None,
+            action: None,
+            keep_after_shutdown: false,
+            stall_store: false,
+            vif: None,
+            ramdisk: None,
+            companion: None,
+        }
+    }
+
     /// Where the image is inside dom0; xl names the domain after the file.
     pub fn path_in_dom0(&self) -> String {
         format!("/tests/images/{}.xen", self.name)
@@ -247,8 +266,7 @@ mod tests {
     use super::*;
 
     fn guest(name: &str, image: &Path) -> Guest {
-        Guest { name: name.into(), image: image.into(), cmdline: "42 'two words'".into(), memory_mib: 48, timeout_s: 30,
-                input: None, action: None, keep_after_shutdown: false, stall_store: false, vif: None, ramdisk: None, companion: None }
+        Guest::new(name, image.into(), "42 'two words'", 48, 30)
     }
 
     #[test]
