@@ -10,6 +10,7 @@
 
 pub mod cmdline;
 pub mod entropy;
+pub mod errno;
 pub mod interdomain;
 pub mod net;
 pub mod pagebitmap;

@@ -5,7 +5,6 @@
 //! host tests; the machine side is xen/evtchn_api.rs, xen/grant_table.rs
 //! and xen/vchan.rs.
 
-pub mod errno;
 pub mod grant_refs;
 pub mod ports;
 pub mod vchan_ring;

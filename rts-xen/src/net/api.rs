@@ -28,7 +28,8 @@ use smoltcp::iface::SocketStorage;
 use smoltcp::time::Instant;
 
 use super::config::{self, Mode};
-use super::stack::{self, errno::*, Endpoint, Kind, Memory, Opt, Source, Stack};
+use super::stack::{self, Endpoint, Kind, Memory, Opt, Source, Stack};
+use crate::errno::*;
 use super::device::NetDevice;
 use super::netfront::{self, Netfront};
 use super::virtio_net::{self, VirtioNet};

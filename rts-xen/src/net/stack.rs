@@ -26,33 +26,7 @@ use smoltcp::wire::{EthernetAddress, HardwareAddress, IpAddress, IpCidr, IpEndpo
 use super::config::{self, Mode, Static};
 use super::loopback::{Looped, LOCALHOST};
 
-/// Linux errno values (what the C side returns, negated).
-pub mod errno {
-    pub const EBADF: i32 = 9;
-    pub const EAGAIN: i32 = 11;
-    pub const ENOMEM: i32 = 12;
-    pub const EINVAL: i32 = 22;
-    pub const EMFILE: i32 = 24;
-    pub const EPIPE: i32 = 32;
-    pub const EDESTADDRREQ: i32 = 89;
-    pub const EMSGSIZE: i32 = 90;
-    pub const ENOPROTOOPT: i32 = 92;
-    pub const EPROTONOSUPPORT: i32 = 93;
-    pub const EOPNOTSUPP: i32 = 95;
-    pub const EADDRINUSE: i32 = 98;
-    pub const EADDRNOTAVAIL: i32 = 99;
-    pub const ENETDOWN: i32 = 100;
-    pub const ENETUNREACH: i32 = 101;
-    pub const ECONNRESET: i32 = 104;
-    pub const ENOBUFS: i32 = 105;
-    pub const EISCONN: i32 = 106;
-    pub const ENOTCONN: i32 = 107;
-    pub const ETIMEDOUT: i32 = 110;
-    pub const ECONNREFUSED: i32 = 111;
-    pub const EALREADY: i32 = 114;
-    pub const EINPROGRESS: i32 = 115;
-}
-use errno::*;
+use crate::errno::*;
 
 /// Socket handles that can exist at once (user-visible ones).
 pub const MAX_HANDLES: usize = 256;

@@ -54,7 +54,7 @@ pub extern "C" fn halvm_xen_set_exit_reason(reason: core::ffi::c_int) -> core::f
             CHOSEN.store(r.code(), Ordering::Release);
             0
         }
-        None => -crate::xenstore::errno::EINVAL,
+        None => -crate::errno::EINVAL,
     }
 }
 

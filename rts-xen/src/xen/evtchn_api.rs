@@ -9,7 +9,7 @@ use core::ffi::{c_int, c_long};
 
 use super::abi::*;
 use super::hypercall_cmd;
-use crate::interdomain::errno::{EBADF, EINVAL, ENODEV, EPERM};
+use crate::errno::{EBADF, EINVAL, ENODEV, EPERM};
 use crate::interdomain::ports::{PortSet, PORTS as MAX_PORTS};
 use crate::timer;
 

@@ -28,7 +28,7 @@ use core::sync::atomic::{AtomicI32, AtomicU16, AtomicU32, Ordering};
 use super::abi::*;
 use super::hypercall_cmd;
 use crate::cpu;
-use crate::interdomain::errno::{EACCES, EAGAIN, EBADF, EBUSY, EINVAL, EIO, ENODEV, ENOENT, ENOMEM, ENOSPC, ESRCH};
+use crate::errno::{EACCES, EAGAIN, EBADF, EBUSY, EINVAL, EIO, ENODEV, ENOENT, ENOMEM, ENOSPC, ESRCH};
 use crate::interdomain::grant_refs::{GrantRefs, ENTRIES_PER_FRAME, MAX_FRAMES};
 use crate::memory::{halvm_alloc_pages, halvm_free_pages};
 

@@ -28,7 +28,7 @@ use core::ptr::addr_of_mut;
 
 use super::xs_api::call as store;
 use super::{evtchn_api, grant_table};
-use crate::interdomain::errno::{EAGAIN, EBADF, EINVAL, EIO, ENODEV, ENOMEM, ENOSPC, EPIPE, EPROTO};
+use crate::errno::{EAGAIN, EBADF, EINVAL, EIO, ENODEV, ENOMEM, ENOSPC, EPIPE, EPROTO};
 use crate::interdomain::vchan_ring::{self as ring, Endpoint, Placement};
 use crate::memory::{halvm_alloc_pages, halvm_free_pages};
 use crate::xenstore as xs;

@@ -29,9 +29,13 @@ fn make_fake_prefix() -> tempfile::TempDir {
     dir
 }
 
+/// Runs halvm-cabal in a scratch directory: a build makes ./dist-halvm,
+/// which must not land in the source tree.
 fn run(prefix: &Path, cabal_dir: &Path, args: &[&str]) -> Output {
+    let project = tempfile::tempdir().unwrap();
     Command::new(prefix.join("bin/halvm-cabal"))
         .args(args)
+        .current_dir(project.path())
         .env("HALVM_CABAL_DIR", cabal_dir)
         .output()
         .expect("running halvm-cabal")

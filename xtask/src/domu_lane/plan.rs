@@ -137,10 +137,9 @@ impl Guest {
     /// prints for the image at its place in dom0, except that a kept guest
     /// is preserved instead of destroyed when it powers off or crashes.
     pub fn xl_config(&self) -> String {
-        let mut config = halvm_tools::run::xl_config(Path::new(&self.path_in_dom0()), self.memory_mib, &self.cmdline);
-        if self.ramdisk.is_some() {
-            config.push_str(&format!("ramdisk = \"{}\"\n", self.ramdisk_in_dom0()));
-        }
+        let ramdisk = self.ramdisk.as_ref().map(|_| self.ramdisk_in_dom0());
+        let mut config = halvm_tools::run::xl_config_with_files(Path::new(&self.path_in_dom0()), self.memory_mib,
+                                                                 &self.cmdline, ramdisk.as_deref().map(Path::new));
         if let Some(vif) = &self.vif {
             config.push_str(&format!("vif = [ '{vif},script={VIF_SCRIPT_PATH}' ]\n"));
         }
