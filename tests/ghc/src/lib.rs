@@ -64,10 +64,11 @@ pub fn expected_in(program: &Program, dir: &std::path::Path) -> Expected {
     Expected { lines: text.lines().map(String::from).collect(), status: status as u8 }
 }
 
-/// The last thing QEMU's firmware prints before it jumps to the kernel. An
-/// image booted directly continues on the same line; Xen starts its log on
-/// a new one after printing one more dot.
-const FIRMWARE_DONE: &str = "Booting from ROM..";
+/// The last thing QEMU's firmware prints before it jumps to the kernel,
+/// followed by a dot per chunk its loader copies (so more dots for a larger
+/// image). An image booted directly continues on the same line; Xen starts
+/// its log on a new one.
+const FIRMWARE_DONE: &str = "Booting from ROM";
 
 /// The guest's own console lines: without the firmware's and hypervisor's
 /// messages, and up to rts-xen's final status line.
@@ -80,7 +81,7 @@ pub fn guest_lines(machine: &Machine, out: &Outcome) -> Vec<String> {
         let text = match start {
             Some(s) if i < s => continue,
             Some(s) if i == s => {
-                let rest = &text[text.find(FIRMWARE_DONE).unwrap() + FIRMWARE_DONE.len()..];
+                let rest = text[text.find(FIRMWARE_DONE).unwrap() + FIRMWARE_DONE.len()..].trim_start_matches('.');
                 if rest.is_empty() || under_xen {
                     continue;
                 }

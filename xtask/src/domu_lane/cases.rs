@@ -133,6 +133,20 @@ impl Ended<'_> {
             .ok_or_else(|| format!("no line of xl's log or the dom0 action contains {needle:?}"))
     }
 
+    /// dom0's `xl shutdown` or `xl reboot` (XL_SHUTDOWN, XL_REBOOT) ran and
+    /// exited 0 — or 134: xl 4.17 sometimes aborts ("malloc(): corrupted
+    /// top size", SIGABRT) when the domain it asked ends, and is destroyed,
+    /// while it is still at work, after the request was delivered. That
+    /// the guest got the request is shown by its own lines and the reason
+    /// code, which every caller checks too; any other status fails.
+    pub fn xl_request_ran(&self, verb: &str) -> Result<(), String> {
+        let line = self.xl_line(&format!("action: xl {verb} exited "))?;
+        match line.rsplit(' ').next() {
+            Some("0") | Some("134") => Ok(()),
+            _ => Err(format!("dom0's xl {verb} failed: {line:?}")),
+        }
+    }
+
     /// The guest's own lines: up to rts-xen's final status line.
     pub fn program_lines(&self) -> Vec<String> {
         self.console.iter().take_while(|l| !l.starts_with(EXIT_LINE_PREFIX)).cloned().collect()
@@ -509,7 +523,7 @@ fn haskell_vchan_echo(out: &Ended) -> Result<(), String> {
 /// `xl shutdown` runs the halvm-xen handler, which reboots instead.
 fn haskell_shutdown_handler(out: &Ended) -> Result<(), String> {
     out.line("request before: Nothing")?;
-    out.xl_line("action: xl shutdown exited 0")?;
+    out.xl_request_ran("shutdown")?;
     out.line("handler: asked to Poweroff; rebooting instead")?;
     out.exit_on_request(0, REBOOT)
 }
@@ -518,7 +532,7 @@ fn haskell_shutdown_handler(out: &Ended) -> Result<(), String> {
 fn haskell_reboot_handler(out: &Ended) -> Result<(), String> {
     out.line("request before: Nothing")?;
     // Not its status: see shutdown_reboot.
-    out.xl_line("action: xl reboot exited ")?;
+    out.xl_request_ran("reboot")?;
     out.line("handler: asked to Reboot; rebooting instead")?;
     out.exit_on_request(0, REBOOT)
 }
@@ -554,7 +568,7 @@ fn haskell_grant_offer(out: &Ended) -> Result<(), String> {
 /// status 7, and the domain still powers off as asked.
 fn haskell_shutdown_finally(out: &Ended) -> Result<(), String> {
     out.line("waiting for shutdown")?;
-    out.xl_line("action: xl shutdown exited 0")?;
+    out.xl_request_ran("shutdown")?;
     out.line("finally handler ran")?;
     out.line("interrupted: exiting with status 7")?;
     out.exit_on_request(7, POWEROFF)
@@ -564,7 +578,7 @@ fn haskell_shutdown_finally(out: &Ended) -> Result<(), String> {
 /// (not UserInterrupt), the program exits 0, and xl sees a reboot.
 fn haskell_reboot_sigterm(out: &Ended) -> Result<(), String> {
     out.line("waiting for shutdown")?;
-    out.xl_line("action: xl reboot exited 0")?;
+    out.xl_request_ran("reboot")?;
     out.line("SIGTERM handler ran")?;
     out.exit_on_request(0, REBOOT)
 }
@@ -573,7 +587,7 @@ fn haskell_reboot_sigterm(out: &Ended) -> Result<(), String> {
 /// period ends it.
 fn haskell_shutdown_ignored(out: &Ended) -> Result<(), String> {
     out.line("ignoring shutdown")?;
-    out.xl_line("action: xl shutdown exited 0")?;
+    out.xl_request_ran("shutdown")?;
     out.line(&format!("halvm: shutdown request (poweroff) not honoured within {GRACE_PERIOD_S} s; stopping"))?;
     out.exit_on_request(status::SHUTDOWN_TIMEOUT, POWEROFF)
 }
@@ -583,7 +597,7 @@ fn haskell_shutdown_ignored(out: &Ended) -> Result<(), String> {
 fn shutdown_poweroff(out: &Ended) -> Result<(), String> {
     out.line("shutdown: waiting")?;
     out.line("shutdown: request poweroff after ")?;
-    out.xl_line("action: xl shutdown exited 0")?;
+    out.xl_request_ran("shutdown")?;
     out.exit_on_request(0, POWEROFF)
 }
 
@@ -591,11 +605,7 @@ fn shutdown_poweroff(out: &Ended) -> Result<(), String> {
 /// reboot (which the configuration's on_reboot = "destroy" then destroys).
 fn shutdown_reboot(out: &Ended) -> Result<(), String> {
     out.line("shutdown: request reboot after ")?;
-    // Not its status: this guest reboots so fast that xl 4.17's `reboot`
-    // sometimes finds its domain destroyed under it (on_reboot = destroy)
-    // and aborts ("malloc(): corrupted top size", status 134) after the
-    // request was delivered; the guest's side is what is checked here.
-    out.xl_line("action: xl reboot exited ")?;
+    out.xl_request_ran("reboot")?;
     out.exit_on_request(0, REBOOT)
 }
 
@@ -604,7 +614,7 @@ fn shutdown_reboot(out: &Ended) -> Result<(), String> {
 /// and still the poweroff the toolstack asked for.
 fn shutdown_ignored(out: &Ended) -> Result<(), String> {
     out.line("shutdown: waiting")?;
-    out.xl_line("action: xl shutdown exited 0")?;
+    out.xl_request_ran("shutdown")?;
     out.line(&format!("halvm: shutdown request (poweroff) not honoured within {GRACE_PERIOD_S} s; stopping"))?;
     if out.line("shutdown: request").is_ok() {
         return Err("the ignoring guest took the request".into());
@@ -937,6 +947,21 @@ mod tests {
         for name in ["basic-exit-0", "basic-exit-1", "basic-args-exit-42"] {
             assert!(kept.contains(&name), "{name} is not kept: {kept:?}");
         }
+    }
+
+    #[test]
+    fn an_xl_request_counts_when_xl_exits_0_or_aborts_after_delivering_it_and_fails_otherwise() {
+        let run = |status: &str| {
+            let xl_log = [format!("action: xl shutdown exited {status}")];
+            Ended { console: &[], xl_log: &xl_log, reason: None, exit_status_key: None, host_window: (0, 0) }
+                .xl_request_ran("shutdown")
+        };
+        assert_eq!(run("0"), Ok(()));
+        assert_eq!(run("134"), Ok(()));
+        assert!(run("1").unwrap_err().contains("xl shutdown failed"));
+        assert!(run("124").is_err(), "a timed-out xl is a failure");
+        let none = Ended { console: &[], xl_log: &[], reason: None, exit_status_key: None, host_window: (0, 0) };
+        assert!(none.xl_request_ran("reboot").is_err(), "the action must have run");
     }
 
     #[test]
