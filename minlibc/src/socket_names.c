@@ -1,14 +1,15 @@
 /*
- * Names and numbers of the socket world that need no network: byte order,
- * address text (inet_*), getaddrinfo/getnameinfo for numeric hosts and
- * services (and "localhost"), gai_strerror, and the interface names
- * (if_*), which ask the platform about its one interface.
+ * Names and numbers of the socket world: byte order, address text
+ * (inet_*), getaddrinfo/getnameinfo, gai_strerror, and the interface
+ * names (if_*), which ask the platform about its one interface.
  *
- * There is no resolver yet: a host name other than "localhost" fails
- * with EAI_FAIL (EAI_NONAME with AI_NUMERICHOST, like glibc); results are
- * IPv4 only (AF_INET6 asked for: EAI_FAMILY). Service names come from a
- * small built-in table (no /etc/services); getnameinfo answers with
- * numbers only (no reverse lookups: NI_NAMEREQD fails with EAI_NONAME).
+ * getaddrinfo takes numeric hosts as they are, answers "localhost" and
+ * the names under it with 127.0.0.1 itself, and asks the platform's DNS
+ * resolver (halvm_net_resolve, <halvm/net.h>) for any other name unless
+ * AI_NUMERICHOST is set (then EAI_NONAME, like glibc). Results are IPv4
+ * only (AF_INET6 asked for: EAI_FAMILY). Service names come from a small
+ * built-in table (no /etc/services); getnameinfo answers with numbers
+ * only (no reverse lookups: NI_NAMEREQD fails with EAI_NONAME).
  */
 #include "internal.h"
 #include <halvm/net.h>
@@ -19,6 +20,7 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* the header defines these as macros too; these are the functions */
 #undef htons
@@ -356,6 +358,49 @@ static struct addrinfo *new_result(uint32_t addr, int port, int socktype, int pr
     return ai;
 }
 
+/* "localhost" and the names under it ("x.localhost"), any case, a final
+ * dot allowed: the loopback address without asking DNS, as Debian's
+ * /etc/hosts has it for "localhost" and RFC 6761 (6.3) asks for all. */
+static int is_localhost(const char *name)
+{
+    size_t n = strlen(name);
+    if (n && name[n - 1] == '.')
+        n--;
+    if (n < 9 || strncasecmp(name + n - 9, "localhost", 9))
+        return 0;
+    return n == 9 || (n > 10 && name[n - 10] == '.');
+}
+
+/* The EAI_ code of a halvm_net_resolve error (net.h lists them). As in
+ * glibc: a name that does not exist is EAI_NONAME, one without an IPv4
+ * address EAI_NODATA, no answer or a failing server EAI_AGAIN. */
+static int resolve_error(int r)
+{
+    switch (-r) {
+    case ENOENT:
+    case EINVAL:
+        return EAI_NONAME;
+    case ENODATA:
+        return EAI_NODATA;
+    case ETIMEDOUT:
+    case EAGAIN:
+    case ENETUNREACH:
+        return EAI_AGAIN;
+    case ENOBUFS:
+        return EAI_MEMORY;
+    case EMFILE:
+        errno = EMFILE;
+        return EAI_SYSTEM;
+    default:
+        /* no DNS server (EDESTADDRREQ), no network (ENETDOWN), a server
+         * that refuses or answers unusably (EPROTO, EBADMSG, EMSGSIZE) */
+        return EAI_FAIL;
+    }
+}
+
+/* Most addresses taken from one DNS answer. */
+#define MAX_ADDRS 32
+
 #define AI_KNOWN (AI_PASSIVE | AI_CANONNAME | AI_NUMERICHOST | AI_V4MAPPED | AI_ALL | AI_ADDRCONFIG | AI_NUMERICSERV)
 
 int getaddrinfo(const char *restrict node, const char *restrict service, const struct addrinfo *restrict hints,
@@ -397,45 +442,56 @@ int getaddrinfo(const char *restrict node, const char *restrict service, const s
     if (st == SOCK_RAW && service && *service)
         return EAI_SERVICE; /* raw sockets have no ports (glibc: "" passes) */
 
-    uint32_t addr;
+    uint32_t addrs[MAX_ADDRS];
+    int naddrs = 1;
+    /* the canonical name: the node as given, or DNS's */
+    char dns_canon[256];
+    const char *canon_name = node;
     if (!node) {
-        addr = (hints->ai_flags & AI_PASSIVE) ? INADDR_ANY : INADDR_LOOPBACK;
-    } else if (parse_aton(node, &addr, 1)) {
+        addrs[0] = (hints->ai_flags & AI_PASSIVE) ? INADDR_ANY : INADDR_LOOPBACK;
+    } else if (parse_aton(node, &addrs[0], 1)) {
         /* numeric */
     } else if (hints->ai_flags & AI_NUMERICHOST) {
         return EAI_NONAME;
-    } else if (!strcmp(node, "localhost")) {
-        addr = INADDR_LOOPBACK;
+    } else if (is_localhost(node)) {
+        addrs[0] = INADDR_LOOPBACK;
     } else {
         unsigned char v6[16];
         if (pton6(node, v6))
             return EAI_FAMILY; /* an IPv6 address: no IPv6 here */
-        return EAI_FAIL;       /* a name: no resolver yet */
+        naddrs = halvm_net_resolve(node, addrs, MAX_ADDRS, dns_canon, sizeof dns_canon);
+        if (naddrs < 0)
+            return resolve_error(naddrs);
+        if (dns_canon[0])
+            canon_name = dns_canon;
     }
 
     /* glibc's order: stream, datagram, raw */
     static const struct { int socktype, protocol; } kinds[] = {
         { SOCK_STREAM, IPPROTO_TCP }, { SOCK_DGRAM, IPPROTO_UDP }, { SOCK_RAW, 0 },
     };
+    /* (glibc's order too: each address with every kind; the canonical
+     * name on the first entry only) */
     struct addrinfo *head = NULL, **tail = &head;
-    const char *canon = (hints->ai_flags & AI_CANONNAME) ? node : NULL;
-    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
-        if (st && st != kinds[i].socktype)
-            continue;
-        if (pr && kinds[i].protocol && pr != kinds[i].protocol)
-            continue;
-        if (kinds[i].socktype == SOCK_RAW && !st && pr)
-            continue;
-        struct addrinfo *ai = new_result(addr, port, kinds[i].socktype,
-                                         kinds[i].socktype == SOCK_RAW ? pr : kinds[i].protocol, canon);
-        if (!ai) {
-            freeaddrinfo(head);
-            return EAI_MEMORY;
+    const char *canon = (hints->ai_flags & AI_CANONNAME) ? canon_name : NULL;
+    for (int a = 0; a < naddrs; a++)
+        for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+            if (st && st != kinds[i].socktype)
+                continue;
+            if (pr && kinds[i].protocol && pr != kinds[i].protocol)
+                continue;
+            if (kinds[i].socktype == SOCK_RAW && !st && pr)
+                continue;
+            struct addrinfo *ai = new_result(addrs[a], port, kinds[i].socktype,
+                                             kinds[i].socktype == SOCK_RAW ? pr : kinds[i].protocol, canon);
+            if (!ai) {
+                freeaddrinfo(head);
+                return EAI_MEMORY;
+            }
+            canon = NULL;
+            *tail = ai;
+            tail = &ai->ai_next;
         }
-        canon = NULL;
-        *tail = ai;
-        tail = &ai->ai_next;
-    }
     if (!head)
         return EAI_SERVICE;
     *res = head;

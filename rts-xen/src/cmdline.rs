@@ -35,6 +35,16 @@ impl fmt::Display for CmdlineError {
     }
 }
 
+/// Whether a split word is the platform's rather than the program's:
+/// `halvm.NAME=VALUE` (the network settings today, rts-xen/README.md).
+/// Such words are kept out of argv and read by the platform only.
+pub fn is_platform_word(word: &[u8]) -> bool {
+    word.strip_prefix(b"halvm.").is_some_and(|rest| {
+        let name_len = rest.iter().position(|&b| b == b'=').unwrap_or(0);
+        name_len > 0 && rest[..name_len].iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
+    })
+}
+
 fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -140,5 +150,15 @@ mod tests {
         assert_eq!(words(r#"a "b\""#), Err(CmdlineError::UnterminatedQuote { quote: b'"', at: 2 }));
         assert_eq!(words(r"a b\"), Err(CmdlineError::TrailingBackslash));
         assert_eq!(words("1 2 3 4 5 6 7 8 9"), Err(CmdlineError::TooManyArgs));
+    }
+
+    #[test]
+    fn platform_words_are_halvm_dot_name_equals_value() {
+        for w in ["halvm.ip=10.0.2.15/24", "halvm.net=off", "halvm.dns=", "halvm.tmp_size=1M"] {
+            assert!(is_platform_word(w.as_bytes()), "{w}");
+        }
+        for w in ["halvm", "halvm.", "halvm.ip", "halvm.=x", "xhalvm.ip=1", "HALVM.ip=1", "halvm.a b=1", "serve", ""] {
+            assert!(!is_platform_word(w.as_bytes()), "{w}");
+        }
     }
 }

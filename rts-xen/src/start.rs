@@ -23,6 +23,9 @@ static mut PROGRAM_NAME: [u8; 6] = *b"halvm\0";
 static mut ARG_WORDS: [u8; MAX_CMDLINE + 1] = [0; MAX_CMDLINE + 1];
 static mut ARGV: [*mut c_char; MAX_ARGS + 1] = [null_mut(); MAX_ARGS + 1];
 static mut ARGC: c_int = 0;
+/// The platform's words (cmdline::is_platform_word), kept out of argv.
+static mut PLATFORM_WORDS: [*const c_char; MAX_ARGS] = [core::ptr::null(); MAX_ARGS];
+static mut PLATFORM_WORD_COUNT: usize = 0;
 
 /// Called by the 64-bit entry code with the physical address of
 /// hvm_start_info; SSE is on, .bss is clear, we run on the boot stack.
@@ -84,8 +87,9 @@ fn init_time_and_interrupts(kind: Kind) {
     }
 }
 
-/// Splits the command line into ARGV; a bad line ends the guest with a
-/// message naming the problem.
+/// Splits the command line into ARGV, with the platform's `halvm.NAME=VALUE`
+/// words set aside for it (platform_words()); a bad line ends the guest
+/// with a message naming the problem.
 fn split_arguments() -> c_int {
     let info = bootinfo::get();
     // SAFETY: boot, before main(); nothing else uses these yet.
@@ -101,12 +105,24 @@ fn split_arguments() -> c_int {
         };
         match result {
             Ok(n) => {
-                for (i, &s) in starts[..n].iter().enumerate() {
-                    argv[i + 1] = words.as_mut_ptr().add(s) as *mut c_char;
+                let platform = &mut *addr_of_mut!(PLATFORM_WORDS);
+                let (mut argc, mut kept) = (1usize, 0usize);
+                for &s in &starts[..n] {
+                    let word = words.as_mut_ptr().add(s) as *mut c_char;
+                    let len = words[s..].iter().position(|&b| b == 0).unwrap_or(0);
+                    if cmdline::is_platform_word(&words[s..s + len]) {
+                        warn_if_unknown(&words[s..s + len]);
+                        platform[kept] = word;
+                        kept += 1;
+                    } else {
+                        argv[argc] = word;
+                        argc += 1;
+                    }
                 }
-                argv[n + 1] = null_mut();
-                *addr_of_mut!(ARGC) = n as c_int + 1;
-                n as c_int + 1
+                argv[argc] = null_mut();
+                *addr_of_mut!(PLATFORM_WORD_COUNT) = kept;
+                *addr_of_mut!(ARGC) = argc as c_int;
+                argc as c_int
             }
             Err(e) => {
                 crate::kprintln!("halvm: cannot split the command line into arguments: {e}");
@@ -114,6 +130,26 @@ fn split_arguments() -> c_int {
             }
         }
     }
+}
+
+/// A platform word no part of the platform reads is most likely a typo:
+/// say so, since the program does not see it either.
+fn warn_if_unknown(word: &[u8]) {
+    let name = word.split(|&b| b == b'=').next().unwrap_or(word);
+    if !crate::net::config::SETTINGS.iter().any(|s| s.as_bytes() == name) {
+        crate::kprintln!("halvm: ignoring {:?}: no setting of that name (see rts-xen/README.md)",
+                         core::str::from_utf8(word).unwrap_or("?"));
+    }
+}
+
+/// The command line's `halvm.NAME=VALUE` words, which argv does not hold.
+pub fn platform_words() -> impl Iterator<Item = &'static str> {
+    // SAFETY: written once before main(), read-only afterwards.
+    let (words, count) = unsafe { (&*addr_of!(PLATFORM_WORDS), *addr_of!(PLATFORM_WORD_COUNT)) };
+    words[..count].iter().filter_map(|&p| {
+        // SAFETY: each points to a NUL-terminated word in ARG_WORDS.
+        unsafe { core::ffi::CStr::from_ptr(p) }.to_str().ok()
+    })
 }
 
 /// Runs the C constructors (.init_array), as a hosted crt0 would.

@@ -17,7 +17,10 @@
 mod build;
 mod chart;
 mod frames;
+mod http;
+mod http_load;
 mod linux_guest;
+mod linux_net;
 mod memory;
 mod programs;
 mod report;
@@ -70,7 +73,9 @@ pub struct BenchArgs {
     /// build/bench/results.json).
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Only these benchmarks (names of tests/bench/*.hs, repeatable).
+    /// Only these benchmarks (names of tests/bench/*.hs, or `http` for the
+    /// HTTP server; repeatable). With only `http`, none of the programs'
+    /// figures (times, sizes, boot, memory, toolchain) are taken.
     #[arg(long, value_name = "NAME")]
     pub only: Vec<String>,
     /// Runs per program per side (default 3 with --quick, else 5).
@@ -102,7 +107,9 @@ pub fn run(sh: &Shell, layout: &Layout, args: &BenchArgs) -> Result<()> {
     if let Some(json) = &args.json {
         std::fs::write(json, report.json()).with_context(|| format!("writing {}", json.display()))?;
     }
-    println!("\n{}\n{}\n{}", report.conditions(), report.runtime_table(), report.other_tables());
+    let runtime = report.runtime_table();
+    let runtime = if runtime.is_empty() { runtime } else { runtime + "\n" };
+    println!("\n{}\n{runtime}{}", report.conditions(), report.other_tables());
     for path in written.iter().chain(&args.json) {
         println!("wrote {}", path.display());
     }
@@ -142,11 +149,16 @@ fn write_outputs(report: &Report, out: &Path) -> Result<Vec<PathBuf>> {
     std::fs::write(&json, report.json()).with_context(|| format!("writing {}", json.display()))?;
     let md = out.join("report.md");
     std::fs::write(&md, report.markdown()).with_context(|| format!("writing {}", md.display()))?;
-    let svg = out.join("ratios.svg");
-    let ratios: Vec<(String, f64)> = report.programs.iter().map(|p| (p.name.clone(), p.ratio)).collect();
-    let title = format!("halvm / Linux guest, QEMU {}, {}", report.accel.to_uppercase(), report.date);
-    chart::draw_ratios(&svg, &title, &ratios)?;
-    Ok(vec![json, md, svg])
+    let mut written = vec![json, md];
+    // The chart is of the programs' ratios; a run without programs has none.
+    if !report.programs.is_empty() {
+        let svg = out.join("ratios.svg");
+        let ratios: Vec<(String, f64)> = report.programs.iter().map(|p| (p.name.clone(), p.ratio)).collect();
+        let title = format!("halvm / Linux guest, QEMU {}, {}", report.accel.to_uppercase(), report.date);
+        chart::draw_ratios(&svg, &title, &ratios)?;
+        written.push(svg);
+    }
+    Ok(written)
 }
 
 /// The accelerator to use, and a note when it is not the one asked for.
@@ -172,10 +184,78 @@ fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options, extras
     let started = Instant::now();
     let date = cmd!(sh, "date -u '+%Y-%m-%d %H:%M UTC'").quiet().read()?;
     let machine = describe_machine();
-    let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
     let (accel, accel_note) = choose_accel(layout, options.accel)?;
+    let selection = Selection::of(&options.only);
+    let mut notes = Vec::new();
+    let part = match &selection.programs {
+        Some(names) => Some(measure_programs(sh, layout, built, options, extras, accel, names, &mut notes)?),
+        None => None,
+    };
+    let http = if selection.http {
+        let settings = http::Settings::new(options.quick, options.runs);
+        Some(http::measure(sh, layout, built, accel, MEMORY_MIB, &settings, &options.out)?)
+    } else {
+        None
+    };
+    let accel_name = if accel == Accel::Kvm { "kvm" } else { "tcg" };
+    let part = part.unwrap_or_default();
+    Ok(Report {
+        date,
+        machine,
+        accel: accel_name.into(),
+        accel_note,
+        quick: options.quick,
+        runs: options.runs,
+        memory_mib: MEMORY_MIB,
+        programs: part.programs,
+        image_sizes: part.image_sizes,
+        boot: part.boot,
+        min_memory: part.min_memory,
+        xen_min_memory: part.xen_min_memory,
+        toolchain: part.toolchain,
+        http,
+        notes,
+        elapsed_s: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// What `--only` asks for: which programs (`None`: none of them, so none
+/// of their figures) and whether the HTTP benchmark. No names: everything.
+#[derive(Debug, PartialEq)]
+struct Selection {
+    programs: Option<Vec<String>>,
+    http: bool,
+}
+
+impl Selection {
+    fn of(only: &[String]) -> Selection {
+        let (http, programs): (Vec<String>, Vec<String>) = only.iter().cloned().partition(|n| n.eq_ignore_ascii_case(http::NAME));
+        if only.is_empty() {
+            Selection { programs: Some(vec![]), http: true }
+        } else {
+            Selection { http: !http.is_empty(), programs: (!programs.is_empty()).then_some(programs) }
+        }
+    }
+}
+
+/// The figures of the programs of tests/bench (`only`: these, or all when
+/// empty).
+#[derive(Default)]
+struct ProgramPart {
+    programs: Vec<ProgramFigures>,
+    image_sizes: Vec<ImageSize>,
+    boot: Option<BootFigures>,
+    min_memory: Vec<MinMemory>,
+    xen_min_memory: Vec<xen_memory::XenMinMemory>,
+    toolchain: Option<toolchain::ToolchainFigures>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn measure_programs(sh: &Shell, layout: &Layout, built: &Built, options: &Options, extras: Option<&BuildArgs>,
+                    accel: Accel, only: &[String], notes: &mut Vec<String>) -> Result<ProgramPart> {
+    let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
     let sources = layout.repo.join("tests/bench");
-    let programs = programs::discover(&sources, &options.only)?;
+    let programs = programs::discover(&sources, only)?;
     let out = &options.out;
     let timeout = Duration::from_secs(if options.quick { 180 } else { 900 });
 
@@ -330,7 +410,6 @@ fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options, extras
     }
     step.done();
 
-    let mut notes = Vec::new();
     let (mut xen_min_memory, mut toolchain_figures) = (Vec::new(), None);
     if let Some(build_args) = extras {
         let step = Step::start("least memory= under Xen (one dom0 in QEMU, xl create per size)");
@@ -388,22 +467,13 @@ fn measure(sh: &Shell, layout: &Layout, built: &Built, options: &Options, extras
     } else {
         notes.push("The least memory= under Xen and the toolchain figures are left out of this run (the smoke run).".into());
     }
-    Ok(Report {
-        date,
-        machine,
-        accel: accel_name.into(),
-        accel_note,
-        quick: options.quick,
-        runs: options.runs,
-        memory_mib: MEMORY_MIB,
+    Ok(ProgramPart {
         programs: figures,
         image_sizes: sizes,
-        boot: boot_figures,
+        boot: Some(boot_figures),
         min_memory,
         xen_min_memory,
         toolchain: toolchain_figures,
-        notes,
-        elapsed_s: started.elapsed().as_secs_f64(),
     })
 }
 
@@ -500,6 +570,16 @@ mod tests {
 
     fn side(runs: Vec<frames::RunOutput>) -> BTreeMap<String, Vec<frames::RunOutput>> {
         BTreeMap::from([("A".to_string(), runs)])
+    }
+
+    #[test]
+    fn only_selects_programs_the_http_benchmark_or_both() {
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(Selection::of(&[]), Selection { programs: Some(vec![]), http: true });
+        assert_eq!(Selection::of(&names(&["HTTP"])), Selection { programs: None, http: true });
+        assert_eq!(Selection::of(&names(&["Queens"])), Selection { programs: Some(names(&["Queens"])), http: false });
+        assert_eq!(Selection::of(&names(&["http", "Queens", "Maps"])),
+                   Selection { programs: Some(names(&["Queens", "Maps"])), http: true });
     }
 
     #[test]

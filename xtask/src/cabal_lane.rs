@@ -37,8 +37,33 @@ pub const EXECUTABLES: &[&str] =
       "network-demo"];
 
 pub fn run(sh: &Shell, layout: &Layout, built: &Built) -> Result<()> {
+    let images = build_images(sh, layout, built)?;
+    let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
+    let _images = sh.push_env("HALVM_HASKELL_IMAGES", &images);
+    let _prefix = sh.push_env("HALVM_PREFIX", prefix);
+    test_cmd::cargo(
+        sh,
+        layout,
+        &["test", "--package", "halvm-ghc-tests", "--test", "cabal_qemu", "--test", "hsc2hs", "--test", "halvm_cabal_args"],
+    )
+}
+
+/// Builds the project with both configurations (a build with nothing
+/// changed must do no work, in either order) and lays out the images
+/// and the Linux programs the way the Haskell tests expect; returns that
+/// directory (build/images/cabal). The cabal lane boots them; the domU
+/// lane and the benchmarks call this too, so a run builds them once.
+pub fn build_images(sh: &Shell, layout: &Layout, built: &Built) -> Result<PathBuf> {
     let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
     let work = layout.build.join("cabal-lane");
+    // Two builds of one project directory at once (a test run and a
+    // benchmark, say) break each other's files: the second waits.
+    std::fs::create_dir_all(&work)?;
+    let lock = std::fs::File::create(work.join("lock")).context("creating the cabal lane's lock file")?;
+    if lock.try_lock().is_err() {
+        eprintln!("    waiting for another cabal build of {} to finish", work.display());
+        lock.lock().context("waiting for the cabal lane's lock")?;
+    }
     let repository = offer_hackage_inputs(sh, layout, &work.join("repository"))?;
     offer_hsc2hs(sh, layout, &repository)?;
     let project = work.join("project");
@@ -69,13 +94,7 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built) -> Result<()> {
         write_if_changed(&host_copy, &std::fs::read(host)?)?;
         make_executable(&host_copy)?;
     }
-    let _images = sh.push_env("HALVM_HASKELL_IMAGES", &images);
-    let _prefix = sh.push_env("HALVM_PREFIX", prefix);
-    test_cmd::cargo(
-        sh,
-        layout,
-        &["test", "--package", "halvm-ghc-tests", "--test", "cabal_qemu", "--test", "hsc2hs", "--test", "halvm_cabal_args"],
-    )
+    Ok(images)
 }
 
 /// One cabal-install configuration: halvm-cabal, or the same cabal binary

@@ -1,6 +1,6 @@
 //! The dom0 of the domU lane: Debian 12's kernel, booted as Xen's PV
-//! initial domain, with an initramfs holding busybox, Xen's toolstack and
-//! the libraries it loads, and `/init` (tests/domu/init), all taken from the
+//! initial domain, with an initramfs holding busybox, Xen's toolstack,
+//! curl and the libraries they load, and `/init` (tests/domu/init), all taken from the
 //! pinned `dom0-*` packages of toolchain/versions.toml. The packages are
 //! unpacked with `dpkg-deb -x`, never installed.
 //!
@@ -18,7 +18,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use object::read::elf::{FileHeader, ProgramHeader};
 use xshell::Shell;
 
 use crate::cpio::CpioWriter;
@@ -31,7 +30,7 @@ use crate::{atomic_dir, fetch, fsutil, unpack};
 /// The manifest inputs that make up dom0 start with this.
 const INPUT_PREFIX: &str = "dom0-";
 /// The kernel's input.
-const KERNEL_INPUT: &str = "dom0-kernel";
+pub(crate) const KERNEL_INPUT: &str = "dom0-kernel";
 
 /// Xen's tools, where Debian installs the real binaries (the /usr/sbin
 /// wrappers want /sys/hypervisor, which a dom0 kernel without the
@@ -43,14 +42,17 @@ const XEN_PROGRAMS: &[&str] = &["xl", "xenstored", "xenconsoled", "xen-init-dom0
 const XENSTORE: &str = "usr/bin/xenstore";
 const XENSTORE_NAMES: &[&str] =
     &["xenstore-read", "xenstore-write", "xenstore-ls", "xenstore-list", "xenstore-exists", "xenstore-rm"];
+/// curl: dom0's HTTP client for the guests' HTTP servers, the client users
+/// reach a server with (its --write-out reports status and size).
+const CURL: &str = "usr/bin/curl";
 /// Loaded by glibc at run time (pthread_cancel), so no ELF header names it;
 /// without it xl aborts.
-const RUNTIME_LIBRARIES: &[&str] = &["libgcc_s.so.1"];
+pub(crate) const RUNTIME_LIBRARIES: &[&str] = &["libgcc_s.so.1"];
 /// Where the packages keep shared libraries, and where the initramfs does.
 const LIBRARY_DIRS: &[&str] = &["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"];
 const LIBRARY_DIR: &str = "lib/x86_64-linux-gnu";
 /// The dynamic loader every x86-64 glibc program names (PT_INTERP).
-const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
+pub(crate) const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 /// Xen's kernel modules the toolstack needs, in loading order (xenfs
 /// needs xen-privcmd), and netback for the guests' vifs; /init loads them
 /// from `lib/modules/xen/`. Looked up under the kernel's drivers/.
@@ -142,7 +144,7 @@ pub enum Node {
 pub type Tree = BTreeMap<String, Node>;
 
 /// Adds `path`, and every directory above it that is not there yet.
-fn add(tree: &mut Tree, path: &str, node: Node) {
+pub fn add(tree: &mut Tree, path: &str, node: Node) {
     let mut parent = String::new();
     for part in path.split('/').collect::<Vec<_>>().split_last().unwrap().1 {
         if !parent.is_empty() {
@@ -179,6 +181,7 @@ fn assemble(staging: &Path, modules: &Path, init: &[u8]) -> Result<Tree> {
         programs.push(format!("{XEN_BIN}/{program}"));
     }
     programs.push(XENSTORE.to_string());
+    programs.push(CURL.to_string());
     for program in &programs {
         add(&mut tree, program, executable(read(&staging.join(program))?));
     }
@@ -188,14 +191,16 @@ fn assemble(staging: &Path, modules: &Path, init: &[u8]) -> Result<Tree> {
 
     let paths: Vec<PathBuf> = programs.iter().map(|p| staging.join(p)).collect();
     for program in &paths {
-        let interpreter = elf_interpreter(program)?;
+        let interpreter = crate::elf_symbols::interpreter(program)?;
         if interpreter != LOADER {
             bail!("{} asks for the loader {interpreter}, not {LOADER}", program.display());
         }
     }
     let loader_name = LOADER.rsplit('/').next().unwrap();
     add(&mut tree, LOADER.trim_start_matches('/'), executable(read(&find_library(staging, loader_name)?)?));
-    for (name, path) in library_closure(staging, &paths, RUNTIME_LIBRARIES)? {
+    let libraries =
+        crate::elf_symbols::library_closure(&paths, RUNTIME_LIBRARIES, loader_name, |name| find_library(staging, name))?;
+    for (name, path) in libraries {
         add(&mut tree, &format!("{LIBRARY_DIR}/{name}"), executable(read(&path)?));
     }
 
@@ -219,29 +224,6 @@ fn read(path: &Path) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
 
-/// The shared libraries `programs` load, directly or through each other,
-/// plus `extra`, each by its name (DT_NEEDED) and where it is in
-/// `staging`. A library no package provides is an error naming it.
-fn library_closure(staging: &Path, programs: &[PathBuf], extra: &[&str]) -> Result<BTreeMap<String, PathBuf>> {
-    let mut found = BTreeMap::new();
-    let mut wanted: Vec<(String, PathBuf)> = Vec::new();
-    for program in programs {
-        wanted.extend(crate::elf_symbols::needed_libraries(program)?.into_iter().map(|lib| (lib, program.clone())));
-    }
-    wanted.extend(extra.iter().map(|lib| (lib.to_string(), PathBuf::from("glibc at run time"))));
-    let loader = LOADER.rsplit('/').next().unwrap();
-    while let Some((name, by)) = wanted.pop() {
-        if found.contains_key(&name) || name == loader {
-            continue;
-        }
-        let path = find_library(staging, &name)
-            .with_context(|| format!("{name} is needed by {}", by.display()))?;
-        wanted.extend(crate::elf_symbols::needed_libraries(&path)?.into_iter().map(|lib| (lib, path.clone())));
-        found.insert(name, path);
-    }
-    Ok(found)
-}
-
 /// `name` in the packages' library directories.
 fn find_library(staging: &Path, name: &str) -> Result<PathBuf> {
     let candidates: BTreeSet<PathBuf> = LIBRARY_DIRS.iter().map(|d| staging.join(d).join(name)).collect();
@@ -249,24 +231,6 @@ fn find_library(staging: &Path, name: &str) -> Result<PathBuf> {
         format!("no pinned package provides the shared library {name}; add the Debian package that does \
                  to toolchain/versions.toml as a `dom0-` input")
     })
-}
-
-/// The program interpreter (PT_INTERP) an ELF executable names.
-fn elf_interpreter(path: &Path) -> Result<String> {
-    let data = read(path)?;
-    let parse = || -> object::read::Result<Option<String>> {
-        let header = object::elf::FileHeader64::<object::Endianness>::parse(&*data)?;
-        let endian = header.endian()?;
-        for segment in header.program_headers(endian, &*data)? {
-            if let Some(interp) = segment.interpreter(endian, &*data)? {
-                return Ok(Some(String::from_utf8_lossy(interp).into_owned()));
-            }
-        }
-        Ok(None)
-    };
-    parse()
-        .map_err(|e| anyhow::anyhow!("reading the ELF program headers of {}: {e}", path.display()))?
-        .with_context(|| format!("{} names no program interpreter: not a dynamic executable", path.display()))
 }
 
 /// Writes `tree` as a gzip-compressed newc cpio archive (parents before
@@ -328,7 +292,7 @@ mod tests {
     fn fake_staging(root: &Path) -> PathBuf {
         let host_true = which::which("true").unwrap();
         let programs: Vec<String> = XEN_PROGRAMS.iter().map(|p| format!("{XEN_BIN}/{p}"))
-            .chain([XENSTORE.to_string(), "bin/busybox".to_string()]).collect();
+            .chain([XENSTORE.to_string(), CURL.to_string(), "bin/busybox".to_string()]).collect();
         for program in programs {
             let path = root.join(program);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -359,7 +323,7 @@ mod tests {
         let tree = assemble(tmp.path(), &modules, b"#!/bin/sh\n").unwrap();
         for path in ["init", "bin/busybox", "usr/lib/xen-4.17/bin/xl", "usr/lib/xen-4.17/bin/xenconsoled",
                      "usr/lib/xen-4.17/bin/vchan-socket-proxy",
-                     "usr/bin/xenstore", "lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6",
+                     "usr/bin/xenstore", "usr/bin/curl", "lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6",
                      "lib/x86_64-linux-gnu/libgcc_s.so.1", "lib/modules/xen/xenfs.ko",
                      "lib/modules/xen/xen-netback.ko", "dev/console"] {
             assert!(tree.contains_key(path), "{path} is missing from {:?}", tree.keys().collect::<Vec<_>>());

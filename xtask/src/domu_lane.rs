@@ -52,9 +52,10 @@ pub fn run(sh: &Shell, layout: &Layout, built: &Built, _: &mut Vec<test_cmd::Ski
     let dom0 = dom0::ensure(sh, layout)?;
     let haskell = haskell_images::build(sh, layout, prefix, &built.platform_ghc)?;
     let haskell_xen = haskell_images::build_xen_programs(sh, layout, prefix)?;
+    let cabal = crate::cabal_lane::build_images(sh, layout, built)?;
     let module = halvm_tools::files::archive_of(&haskell.join("files-tree")).map_err(anyhow::Error::msg)?;
     crate::fsutil::write_if_changed(&cases::files_module(&haskell), &module)?;
-    let cases = cases::all(&test_images::images_dir(layout), &haskell, &haskell_xen);
+    let cases = cases::all(&test_images::images_dir(layout), &haskell, &haskell_xen, &cabal);
     let guests: Vec<plan::Guest> = cases.iter().map(|c| c.guest.clone()).collect();
     let work = layout.build.join("domu");
     eprintln!("    domu: booting dom0 under Xen in QEMU with {} cases (log: {})", cases.len(),

@@ -1,14 +1,17 @@
 //! The global symbols of ELF files, read with the `object` crate: what an
 //! archive's or object's members define and leave undefined, and what a
 //! shared library or executable exports. Used to decide which C functions
-//! halvm's Template Haskell interpreter must stand in for (iserv.rs).
+//! halvm's Template Haskell interpreter must stand in for (iserv.rs). Also
+//! what a dynamic program loads (its interpreter and the closure of its
+//! DT_NEEDED libraries), for the initramfs of dom0 and of the benchmark's
+//! Linux guest.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use object::read::archive::ArchiveFile;
-use object::read::elf::{Dyn, ElfFile64};
+use object::read::elf::{Dyn, ElfFile64, FileHeader, ProgramHeader};
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind, SymbolKind};
 
 /// Names by what they are.
@@ -139,6 +142,48 @@ pub fn needed_libraries(path: &Path) -> Result<Vec<String>> {
     Ok(needed)
 }
 
+/// The shared libraries `programs` load, directly or through each other,
+/// plus `extra` (loaded at run time, so no header names them), each by
+/// its name (DT_NEEDED) and where `find` says it is. `loader` (the dynamic
+/// loader's file name) is left out: it comes from PT_INTERP, not from here.
+/// A library `find` fails on is an error naming who needs it.
+pub fn library_closure(programs: &[PathBuf], extra: &[&str], loader: &str, find: impl Fn(&str) -> Result<PathBuf>)
+                       -> Result<BTreeMap<String, PathBuf>> {
+    let mut found = BTreeMap::new();
+    let mut wanted: Vec<(String, PathBuf)> = Vec::new();
+    for program in programs {
+        wanted.extend(needed_libraries(program)?.into_iter().map(|lib| (lib, program.clone())));
+    }
+    wanted.extend(extra.iter().map(|lib| (lib.to_string(), PathBuf::from("glibc at run time"))));
+    while let Some((name, by)) = wanted.pop() {
+        if found.contains_key(&name) || name == loader {
+            continue;
+        }
+        let path = find(&name).with_context(|| format!("{name} is needed by {}", by.display()))?;
+        wanted.extend(needed_libraries(&path)?.into_iter().map(|lib| (lib, path.clone())));
+        found.insert(name, path);
+    }
+    Ok(found)
+}
+
+/// The program interpreter (PT_INTERP) an ELF executable names.
+pub fn interpreter(path: &Path) -> Result<String> {
+    let data = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let parse = || -> object::read::Result<Option<String>> {
+        let header = object::elf::FileHeader64::<object::Endianness>::parse(&*data)?;
+        let endian = header.endian()?;
+        for segment in header.program_headers(endian, &*data)? {
+            if let Some(interp) = segment.interpreter(endian, &*data)? {
+                return Ok(Some(String::from_utf8_lossy(interp).into_owned()));
+            }
+        }
+        Ok(None)
+    };
+    parse()
+        .map_err(|e| anyhow::anyhow!("reading the ELF program headers of {}: {e}", path.display()))?
+        .with_context(|| format!("{} names no program interpreter: not a dynamic executable", path.display()))
+}
+
 /// Where the dynamic loader finds a library of the build machine (Debian's
 /// multiarch directories).
 pub fn find_system_library(name: &str) -> Result<PathBuf> {
@@ -194,5 +239,18 @@ mod tests {
         assert!(!s.functions.contains("stdin"));
         let needed = needed_libraries(Path::new("/bin/sh")).unwrap();
         assert!(needed.iter().any(|n| n == "libc.so.6"), "{needed:?}");
+    }
+    #[test]
+    fn a_programs_library_closure_and_interpreter() {
+        let sh = which::which("sh").unwrap();
+        let libs = library_closure(std::slice::from_ref(&sh), &["libgcc_s.so.1"], "ld-linux-x86-64.so.2", find_system_library).unwrap();
+        assert!(libs.contains_key("libc.so.6") && libs.contains_key("libgcc_s.so.1"), "{libs:?}");
+        assert!(!libs.contains_key("ld-linux-x86-64.so.2"), "the loader comes from PT_INTERP: {libs:?}");
+        assert_eq!(interpreter(&sh).unwrap(), "/lib64/ld-linux-x86-64.so.2");
+        let err = format!("{:#}", library_closure(&[sh], &["libnothere.so.9"], "ld-linux-x86-64.so.2",
+                                                  find_system_library).unwrap_err());
+        assert!(err.contains("libnothere.so.9 is needed by glibc at run time"), "{err}");
+        let err = format!("{:#}", interpreter(&find_system_library("libm.so.6").unwrap()).unwrap_err());
+        assert!(err.contains("names no program interpreter"), "{err}");
     }
 }

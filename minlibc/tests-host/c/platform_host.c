@@ -278,3 +278,28 @@ int halvm_net_ready(int s) { (void)s; return -ENETDOWN; }
 int halvm_net_pending(int s) { (void)s; return -ENETDOWN; }
 int halvm_net_poll(void) { return -ENETDOWN; }
 int halvm_net_interface(uint32_t i, struct halvm_net_interface *o) { (void)i; (void)o; return -ENETDOWN; }
+
+/* The resolver answers what the sockets suite scripts: -ENETDOWN (no
+ * network) unless it sets host_resolve_result to an error or a number of
+ * addresses from host_resolve_addrs; it counts the calls and keeps the
+ * last name asked, so the suite sees which lookups reach the platform. */
+int host_resolve_result = -ENETDOWN;
+uint32_t host_resolve_addrs[64];
+const char *host_resolve_canonical;
+int host_resolve_calls;
+char host_resolve_last[300];
+
+int halvm_net_resolve(const char *name, uint32_t *addrs, int max, char *canonical, size_t canonical_len)
+{
+    host_resolve_calls++;
+    snprintf(host_resolve_last, sizeof host_resolve_last, "%s", name);
+    if (host_resolve_result < 0)
+        return host_resolve_result;
+    int n = host_resolve_result < max ? host_resolve_result : max;
+    memcpy(addrs, host_resolve_addrs, (size_t)n * sizeof *addrs);
+    if (canonical && canonical_len) {
+        const char *c = host_resolve_canonical ? host_resolve_canonical : "";
+        snprintf(canonical, canonical_len, "%s", strlen(c) < canonical_len ? c : "");
+    }
+    return n;
+}

@@ -73,6 +73,13 @@ enum host_entropy {
 };
 void host_set_entropy(enum host_entropy);
 size_t host_entropy_last_len(void);
+/* the platform's resolver (halvm_net_resolve): its answer (an error,
+ * or how many of the addresses), the calls made and the last name */
+extern int host_resolve_result;
+extern uint32_t host_resolve_addrs[64];
+extern const char *host_resolve_canonical;
+extern int host_resolve_calls;
+extern char host_resolve_last[300];
 
 /* ---- reports: failures are counted; the first few are described */
 struct report {

@@ -2,9 +2,11 @@
  * minlibc's socket names and numbers (socket_names.c) against glibc's:
  * byte order, inet_aton/inet_addr/inet_pton/inet_ntop on random and
  * hand-picked text and addresses, getaddrinfo for numeric hosts and
- * services, getnameinfo with numeric flags, gai_strerror. And socket.c's
- * argument checks, which need no network (the test platform has none:
- * every halvm_net_* call answers -ENETDOWN).
+ * services, getnameinfo with numeric flags, gai_strerror. Then
+ * getaddrinfo of names through the platform's resolver, which the test
+ * platform scripts (host_resolve_*). And socket.c's argument checks,
+ * which need no network (the test platform has none: every other
+ * halvm_net_* call answers -ENETDOWN).
  */
 #include "suite.h"
 #include <arpa/inet.h>
@@ -200,9 +202,9 @@ static void check_getaddrinfo(struct report *r)
     compare_gai(r, "127.0.0.1", "80", 99, 0, 0, 0);
     compare_gai(r, "localhost", "80", AF_INET, SOCK_STREAM, 0, 0);
     compare_gai(r, "no-such-name.invalid", "80", AF_INET, 0, 0, AI_NUMERICHOST);
-    /* what differs by design: names (no resolver), IPv6 */
+    /* what differs by design: names (see check_names), IPv6 */
     struct addrinfo *res;
-    CHECK(r, ml_getaddrinfo("example.org", "80", NULL, &res) == EAI_FAIL, "a name: EAI_FAIL");
+    CHECK(r, ml_getaddrinfo("example.org", "80", NULL, &res) == EAI_FAIL, "a name without a network: EAI_FAIL");
     struct addrinfo tcp = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
     CHECK(r, ml_getaddrinfo("127.0.0.1", "https", &tcp, &res) == 0 && res && !res->ai_next &&
           ((struct sockaddr_in *)res->ai_addr)->sin_port == htons(443), "the built-in service table: https is 443");
@@ -216,6 +218,113 @@ static void check_getaddrinfo(struct report *r)
     for (int e = -13; e <= 1; e++)
         CHECK(r, !strcmp(ml_gai_strerror(e), gai_strerror(e)), "gai_strerror(%d): \"%s\", glibc \"%s\"", e,
               ml_gai_strerror(e), gai_strerror(e));
+}
+
+/* The entries of a getaddrinfo result, as "a.b.c.d/socktype/port" words. */
+static void entries(const struct addrinfo *ai, char *out, size_t cap)
+{
+    size_t at = 0;
+    out[0] = 0;
+    for (; ai && at < cap; ai = ai->ai_next) {
+        const struct sockaddr_in *sin = (const struct sockaddr_in *)ai->ai_addr;
+        char a[16];
+        inet_ntop(AF_INET, &sin->sin_addr, a, sizeof a);
+        at += (size_t)snprintf(out + at, cap - at, "%s%s/%d/%u", at ? " " : "", a, ai->ai_socktype, ntohs(sin->sin_port));
+    }
+}
+
+/* getaddrinfo of names: which reach the resolver, how its answers become
+ * entries and its errors EAI_ codes. */
+static void check_names(struct report *r)
+{
+    struct addrinfo *res = NULL;
+    char got[2048];
+    struct addrinfo stream = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM };
+    int calls = host_resolve_calls;
+
+    /* localhost and the names under it: 127.0.0.1 without the resolver */
+    static const char *local[] = { "localhost", "LocalHost.", "db.localhost", "a.b.LOCALHOST." };
+    for (size_t i = 0; i < sizeof local / sizeof *local; i++) {
+        res = NULL;
+        int e = ml_getaddrinfo(local[i], "80", &stream, &res);
+        if (e == 0)
+            entries(res, got, sizeof got);
+        CHECK(r, e == 0 && !strcmp(got, "127.0.0.1/1/80"), "getaddrinfo(%s): %d [%s]", local[i], e, e ? "" : got);
+        if (e == 0)
+            ml_freeaddrinfo(res);
+    }
+    CHECK(r, host_resolve_calls == calls, "localhost names never reach the resolver");
+    /* nor do numeric hosts, IPv6 literals, AI_NUMERICHOST, AF_INET6 hints */
+    struct addrinfo numeric = { .ai_flags = AI_NUMERICHOST }, v6 = { .ai_family = AF_INET6 };
+    CHECK(r, ml_getaddrinfo("10.0.2.2", "53", NULL, &res) == 0, "a numeric host");
+    ml_freeaddrinfo(res);
+    CHECK(r, ml_getaddrinfo("fe80::1", "53", NULL, &res) == EAI_FAMILY, "an IPv6 literal");
+    CHECK(r, ml_getaddrinfo("example.org", "53", &numeric, &res) == EAI_NONAME, "a name with AI_NUMERICHOST");
+    CHECK(r, ml_getaddrinfo("example.org", "53", &v6, &res) == EAI_FAMILY, "a name with AF_INET6 hints");
+    CHECK(r, host_resolve_calls == calls, "no lookup for numbers, AI_NUMERICHOST or AF_INET6");
+    /* but names that merely look like localhost do */
+    static const char *not_local[] = { "notlocalhost", "localhost.example", "localhost..", "x.localhostx" };
+    for (size_t i = 0; i < sizeof not_local / sizeof *not_local; i++) {
+        CHECK(r, ml_getaddrinfo(not_local[i], "80", &stream, &res) == EAI_FAIL &&
+              !strcmp(host_resolve_last, not_local[i]), "%s goes to the resolver", not_local[i]);
+    }
+
+    /* two addresses: each with every socket kind, in the answer's order;
+     * the canonical name (the CNAME chain's end) on the first entry */
+    host_resolve_addrs[0] = 0xc0000207; /* 192.0.2.7 */
+    host_resolve_addrs[1] = 0xc0000201;
+    host_resolve_result = 2;
+    host_resolve_canonical = "service.halvm.test";
+    struct addrinfo canon = { .ai_flags = AI_CANONNAME };
+    int e = ml_getaddrinfo("alias.halvm.test", "80", &canon, &res);
+    CHECK(r, e == 0 && !strcmp(host_resolve_last, "alias.halvm.test"), "a name through the resolver: %d", e);
+    if (e == 0) {
+        entries(res, got, sizeof got);
+        CHECK(r, !strcmp(got, "192.0.2.7/1/80 192.0.2.7/2/80 192.0.2.7/3/80 192.0.2.1/1/80 192.0.2.1/2/80 192.0.2.1/3/80"),
+              "two addresses: [%s]", got);
+        CHECK(r, res->ai_canonname && !strcmp(res->ai_canonname, "service.halvm.test") &&
+              !res->ai_next->ai_canonname, "AI_CANONNAME: the resolver's canonical name, on the first entry");
+        ml_freeaddrinfo(res);
+    }
+    /* no canonical name from the resolver: the name asked for */
+    host_resolve_canonical = NULL;
+    e = ml_getaddrinfo("alias.halvm.test", NULL, &canon, &res);
+    CHECK(r, e == 0 && res->ai_canonname && !strcmp(res->ai_canonname, "alias.halvm.test"), "AI_CANONNAME without DNS's");
+    if (e == 0)
+        ml_freeaddrinfo(res);
+    e = ml_getaddrinfo("alias.halvm.test", "80", &stream, &res);
+    CHECK(r, e == 0 && !res->ai_canonname && res->ai_next && !res->ai_next->ai_next, "SOCK_STREAM: one entry an address");
+    if (e == 0)
+        ml_freeaddrinfo(res);
+    /* at most 32 addresses are asked for */
+    for (int i = 0; i < 64; i++)
+        host_resolve_addrs[i] = 0xc6336400u + (uint32_t)i;
+    host_resolve_result = 64;
+    e = ml_getaddrinfo("many.halvm.test", "80", &stream, &res);
+    int n = 0;
+    for (struct addrinfo *a = e ? NULL : res; a; a = a->ai_next)
+        n++;
+    CHECK(r, e == 0 && n == 32, "64 addresses offered: %d entries", n);
+    if (e == 0)
+        ml_freeaddrinfo(res);
+
+    /* the resolver's errors */
+    static const struct { int err, eai; } errors[] = {
+        { ENOENT, EAI_NONAME }, { EINVAL, EAI_NONAME }, { ENODATA, EAI_NODATA }, { ETIMEDOUT, EAI_AGAIN },
+        { EAGAIN, EAI_AGAIN }, { ENETUNREACH, EAI_AGAIN }, { EDESTADDRREQ, EAI_FAIL }, { ENETDOWN, EAI_FAIL },
+        { EPROTO, EAI_FAIL }, { EBADMSG, EAI_FAIL }, { EMSGSIZE, EAI_FAIL }, { ENOBUFS, EAI_MEMORY },
+        { EMFILE, EAI_SYSTEM },
+    };
+    for (size_t i = 0; i < sizeof errors / sizeof *errors; i++) {
+        host_resolve_result = -errors[i].err;
+        ML_ERRNO = 0;
+        res = NULL;
+        e = ml_getaddrinfo("x.halvm.test", "80", NULL, &res);
+        CHECK(r, e == errors[i].eai && !res, "resolver error %d: %d (%s), expected %d", errors[i].err, e,
+              ml_gai_strerror(e), errors[i].eai);
+    }
+    CHECK(r, ML_ERRNO == EMFILE, "EAI_SYSTEM leaves the cause in errno");
+    host_resolve_result = -ENETDOWN;
 }
 
 static void check_getnameinfo(struct report *r, uint64_t *s, unsigned long cases)
@@ -234,6 +343,14 @@ static void check_getnameinfo(struct report *r, uint64_t *s, unsigned long cases
     char h[64];
     CHECK(r, ml_getnameinfo((struct sockaddr *)&v6, sizeof v6, h, sizeof h, NULL, 0, NI_NUMERICHOST) == EAI_FAMILY,
           "getnameinfo of an IPv6 address: EAI_FAMILY");
+    /* no reverse lookups: the number, or EAI_NONAME when a name is required */
+    int calls = host_resolve_calls;
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(0xc0000207) };
+    CHECK(r, ml_getnameinfo((struct sockaddr *)&in, sizeof in, h, sizeof h, NULL, 0, 0) == 0 && !strcmp(h, "192.0.2.7"),
+          "getnameinfo without NI_NUMERICHOST: the number");
+    CHECK(r, ml_getnameinfo((struct sockaddr *)&in, sizeof in, h, sizeof h, NULL, 0, NI_NAMEREQD) == EAI_NONAME,
+          "getnameinfo with NI_NAMEREQD: EAI_NONAME");
+    CHECK(r, host_resolve_calls == calls, "getnameinfo asks no resolver");
 }
 
 static void check_socket_arguments(struct report *r)
@@ -286,6 +403,7 @@ unsigned long suite_sockets(uint64_t seed, unsigned long cases, char *buf, size_
     check_inet_text(&r, &s, cases);
     check_inet_ntop(&r, &s, cases);
     check_getaddrinfo(&r);
+    check_names(&r);
     check_getnameinfo(&r, &s, cases);
     check_socket_arguments(&r);
     return r.failures;

@@ -7,17 +7,17 @@
  * Freestanding like platform.h: includes only <stddef.h> and <stdint.h>.
  *
  * One interface, "eth0" (index 1): virtio-net (legacy PCI transport) when
- * the image boots directly under QEMU; no driver yet under Xen. Its IPv4
- * configuration comes from the kernel command line or DHCP (the rules are
- * in rts-xen/README.md, "Networking"); the address chosen is printed on
- * the console as
- *     halvm: net: eth0 MAC address A.B.C.D/N gateway G dns D (HOW)
+ * the image boots directly under QEMU, netfront as an ordinary Xen domain
+ * (none as Xen's initial domain). Its IPv4 configuration comes from the
+ * kernel command line or DHCP (the rules are in rts-xen/README.md,
+ * "Networking"); the address chosen is printed on the console as
+ *     halvm: net: eth0 MAC address A.B.C.D/N gateway G dns D[:PORT] (HOW)
  * The interface comes up at the first call of any function here (images
  * that never call them never touch the network); with DHCP that first
  * call waits, halting, for a lease or the fallback (at most ~3 s).
  *
  * Sockets are small integers (handles, not file descriptors). Every call
- * is non-blocking: what would have to wait fails with -EAGAIN, and the
+ * except halvm_net_resolve is non-blocking: what would have to wait fails with -EAGAIN, and the
  * caller waits with halvm_block_until(), which also processes arriving
  * packets and wakes when one arrives (the device's interrupt) or when the
  * stack's next timer (a retransmission, a delayed ACK) is due. Readiness
@@ -40,7 +40,7 @@ extern "C" {
 #endif
 
 /* Version of this API; bumped on any change. */
-#define HALVM_NET_API_VERSION 1
+#define HALVM_NET_API_VERSION 2
 
 /* An IPv4 address and port, both in HOST byte order (10.0.2.15 is
  * 0x0a00020f). Address 0 means "any" where a local address is meant. */
@@ -196,6 +196,42 @@ struct halvm_net_interface {
 #define HALVM_NET_SOURCE_STATIC 2
 #define HALVM_NET_SOURCE_FALLBACK 3 /* no DHCP lease in time: QEMU's plan */
 int halvm_net_interface(uint32_t index, struct halvm_net_interface *info);
+
+/*
+ * Looks up the IPv4 addresses of host `name` (text such as
+ * "www.example.org", a final dot allowed; no search domains) with a DNS
+ * query for its A records to the configured server: `halvm.dns=A.B.C.D`
+ * or `A.B.C.D:PORT` on the command line, else the one DHCP or the static
+ * plan gives (rts-xen/README.md, "Networking"). CNAME chains are
+ * followed. Waits, halting and keeping the stack polled, for the answer:
+ * the query is sent again after 1 s and 2 more s, and given up after 5 s.
+ *
+ * Stores at most `max` (> 0) addresses (host byte order) in `addrs`, in
+ * the order of the answer, and returns how many (>= 1). If `canonical`
+ * is not NULL, it gets the canonical name (the end of the CNAME chain,
+ * or `name` without a final dot), NUL-terminated; "" if it does not fit
+ * `canonical_len` bytes (254 always suffice).
+ *
+ * Errors (negative errno values):
+ *   -ENOENT       the name does not exist (NXDOMAIN)
+ *   -ENODATA      it exists but has no IPv4 address
+ *   -EINVAL       `name` cannot be a host name (empty or over-long
+ *                 labels, over 253 characters, spaces, control or 8-bit
+ *                 bytes); nothing is sent; also for max <= 0
+ *   -ETIMEDOUT    no answer within 5 s
+ *   -EAGAIN       the server failed (SERVFAIL)
+ *   -EPROTO       the server refused or cannot answer (REFUSED, NOTIMP,
+ *                 FORMERR, ...)
+ *   -EBADMSG      the answer is malformed (or its CNAMEs loop)
+ *   -EMSGSIZE     the answer was truncated before any address (no TCP
+ *                 fallback)
+ *   -EDESTADDRREQ no DNS server is configured
+ *   -ENETUNREACH  the interface has no address yet
+ *   -ENETDOWN     no network (no device, or halvm.net=off)
+ *   -EFAULT       `name` or `addrs` is NULL
+ *   -EMFILE, -ENOBUFS  no socket for the query
+ */
+int halvm_net_resolve(const char *name, uint32_t *addrs, int max, char *canonical, size_t canonical_len);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,7 @@
 //! header and checks that every `#define HALVM_NET_*` there has the value
 //! here, so the two cannot drift apart.
 
-pub const HALVM_NET_API_VERSION: i32 = 1;
+pub const HALVM_NET_API_VERSION: i32 = 2;
 pub const HALVM_NET_TCP: i32 = 1;
 pub const HALVM_NET_UDP: i32 = 2;
 pub const HALVM_NET_PEEK: i32 = 1;

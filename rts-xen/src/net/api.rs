@@ -28,6 +28,8 @@ use smoltcp::iface::SocketStorage;
 use smoltcp::time::Instant;
 
 use super::config::{self, Mode};
+use super::dns;
+use super::resolver::{Lookup, Step};
 use super::stack::{self, Endpoint, Kind, Memory, Opt, Source, Stack};
 use crate::errno::*;
 use super::device::NetDevice;
@@ -92,16 +94,6 @@ fn log(args: core::fmt::Arguments) {
     crate::kprintln!("{args}");
 }
 
-/// The command line's words (argv without argv[0]).
-fn words() -> impl Iterator<Item = &'static str> {
-    let argv = crate::start::halvm_argv();
-    (1..crate::start::halvm_argc() as usize).filter_map(move |i| {
-        // SAFETY: argv holds argc NUL-terminated words for the whole run.
-        let p = unsafe { *argv.add(i) };
-        if p.is_null() { None } else { unsafe { core::ffi::CStr::from_ptr(p) }.to_str().ok() }
-    })
-}
-
 fn seed() -> u64 {
     let mut r = [0u8; 8];
     if crate::entropy::halvm_entropy(r.as_mut_ptr().cast(), 8) == 0 {
@@ -112,7 +104,7 @@ fn seed() -> u64 {
 }
 
 fn bring_up() -> State {
-    let cfg = config::from_words(words(), |w| {
+    let cfg = config::from_words(crate::start::platform_words(), |w| {
         crate::kprintln!("halvm: net: ignoring {w:?}: not a valid setting (see rts-xen/README.md, Networking)");
     });
     if cfg.mode == Mode::Off {
@@ -501,4 +493,56 @@ pub unsafe extern "C" fn halvm_net_interface(index: u32, out: *mut Interface) ->
         });
         Ok(0)
     }))
+}
+
+/// Instant of the stack's clock as the monotonic clock's ns.
+fn instant_ns(t: Instant) -> u64 {
+    (t.total_micros().max(0) as u64).saturating_mul(1000)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn halvm_net_resolve(name: *const core::ffi::c_char, addrs: *mut u32, max: c_int,
+                                           canonical: *mut core::ffi::c_char, canonical_len: usize) -> c_int {
+    if name.is_null() || addrs.is_null() {
+        return -14;
+    }
+    if max <= 0 {
+        return -EINVAL;
+    }
+    let name = core::ffi::CStr::from_ptr(name).to_bytes();
+    // a random id (from the clock without a CPU generator) makes a forged
+    // answer guess it; retransmissions keep it, as glibc's do
+    let id = seed() as u16;
+    let mut lookup = match with(true, |s, now| Lookup::start(s, name, id, now)) {
+        Ok(l) => l,
+        Err(e) => return -e,
+    };
+    // Blocking here is what getaddrinfo does on Linux too; the stack
+    // keeps running, since halvm_block_until polls it (before_halt).
+    let result = loop {
+        match with(true, |s, now| Ok(lookup.step(s, now))) {
+            Ok(Step::Done(r)) => break r,
+            Ok(Step::Wait(t)) => crate::timer::halvm_block_until(instant_ns(t)),
+            Err(e) => break Err(e),
+        }
+    };
+    let _ = with(false, |s, now| {
+        lookup.finish(s, now);
+        Ok(())
+    });
+    let found = match result {
+        Ok(f) => f,
+        Err(e) => return -e,
+    };
+    let n = found.count.min(max as usize);
+    for (i, a) in found.addrs[..n].iter().enumerate() {
+        addrs.add(i).write_unaligned(*a);
+    }
+    if !canonical.is_null() && canonical_len > 0 {
+        let mut text = [0u8; dns::NAME_MAX];
+        let len = found.canonical.to_text(&mut text).filter(|&l| l < canonical_len).unwrap_or(0);
+        core::ptr::copy_nonoverlapping(text.as_ptr(), canonical as *mut u8, len);
+        *canonical.add(len) = 0;
+    }
+    n as c_int
 }

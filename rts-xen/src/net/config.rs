@@ -5,14 +5,24 @@
 //!   defaults of QEMU's user networking (10.0.2.15/24, gateway 10.0.2.2,
 //!   DNS 10.0.2.3), with a console line saying so. DHCP keeps running
 //!   after the fallback and a later lease replaces it.
-//! - `halvm.ip=A.B.C.D/N` (optionally `halvm.gw=A.B.C.D`,
-//!   `halvm.dns=A.B.C.D`): that static address, no DHCP.
+//! - `halvm.ip=A.B.C.D/N` (optionally `halvm.gw=A.B.C.D`): that static
+//!   address, no DHCP.
 //! - `halvm.net=dhcp`: DHCP only, no fallback (the interface has no
 //!   address until a lease arrives).
 //! - `halvm.net=static`: the QEMU defaults above (or halvm.ip's), no DHCP.
 //! - `halvm.net=off`: no network at all (sockets fail with ENETDOWN).
 //!
+//! `halvm.dns=A.B.C.D[:PORT]` names the DNS server the resolver
+//! (resolver.rs) asks, on port 53 unless PORT is given, in every mode:
+//! it replaces the server a DHCP lease offers, and QEMU's 10.0.2.3 of the
+//! static plan. The port is for servers that cannot bind 53 (a test's
+//! responder on the host, reached through QEMU's gateway 10.0.2.2).
+//!
 //! A malformed value is reported and the word ignored.
+
+/// The names of the settings above; the start-up code reports any other
+/// `halvm.` word, since argv does not carry it either.
+pub const SETTINGS: &[&str] = &["halvm.net", "halvm.ip", "halvm.gw", "halvm.dns"];
 
 /// How long DHCP may take before the static fallback applies.
 pub const DHCP_FALLBACK_MS: u64 = 3000;
@@ -48,6 +58,29 @@ pub struct Config {
     pub mode: Mode,
     /// The static address (the fallback in DhcpWithFallback mode).
     pub fixed: Static,
+    /// `halvm.dns=`: the DNS server whatever the address's source.
+    pub dns: Option<DnsServer>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DnsServer {
+    pub address: [u8; 4],
+    pub port: u16,
+}
+
+/// `A.B.C.D` or `A.B.C.D:PORT` with PORT from 1 to 65535 (decimal, at
+/// most five digits); the port defaults to 53.
+pub fn parse_dns(s: &str) -> Option<DnsServer> {
+    let (a, port) = match s.split_once(':') {
+        None => (s, super::dns::PORT),
+        Some((a, p)) => {
+            if p.is_empty() || p.len() > 5 || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            (a, p.parse::<u16>().ok().filter(|&p| p != 0)?)
+        }
+    };
+    Some(DnsServer { address: parse_ipv4(a)?, port })
 }
 
 /// Parses a dotted-quad IPv4 address: four decimal numbers 0-255 of one to
@@ -81,6 +114,7 @@ pub fn parse_cidr(s: &str) -> Option<([u8; 4], u8)> {
 pub fn from_words<'a>(words: impl Iterator<Item = &'a str>, mut warn: impl FnMut(&'a str)) -> Config {
     let mut mode = None;
     let mut fixed = QEMU_STATIC;
+    let mut dns = None;
     let mut explicit_ip = false;
     for w in words {
         let Some((key, value)) = w.split_once('=') else { continue };
@@ -97,7 +131,10 @@ pub fn from_words<'a>(words: impl Iterator<Item = &'a str>, mut warn: impl FnMut
                 explicit_ip = true;
             }).is_some(),
             "halvm.gw" => parse_ipv4(value).map(|a| fixed.gateway = Some(a)).is_some(),
-            "halvm.dns" => parse_ipv4(value).map(|a| fixed.dns = Some(a)).is_some(),
+            "halvm.dns" => parse_dns(value).map(|d| {
+                fixed.dns = Some(d.address);
+                dns = Some(d);
+            }).is_some(),
             _ => true,
         };
         if !ok {
@@ -105,7 +142,7 @@ pub fn from_words<'a>(words: impl Iterator<Item = &'a str>, mut warn: impl FnMut
         }
     }
     let mode = mode.unwrap_or(if explicit_ip { Mode::Static } else { Mode::DhcpWithFallback });
-    Config { mode, fixed }
+    Config { mode, fixed, dns }
 }
 
 #[cfg(test)]
@@ -136,7 +173,7 @@ mod tests {
     #[test]
     fn the_default_is_dhcp_with_qemus_static_plan_as_fallback() {
         let (c, w) = parse("42 'other words' three");
-        assert_eq!(c, Config { mode: Mode::DhcpWithFallback, fixed: QEMU_STATIC });
+        assert_eq!(c, Config { mode: Mode::DhcpWithFallback, fixed: QEMU_STATIC, dns: None });
         assert!(w.is_empty());
     }
 
@@ -153,8 +190,25 @@ mod tests {
         assert_eq!(parse("halvm.net=dhcp").0.mode, Mode::DhcpOnly);
         assert_eq!(parse("halvm.net=static").0.mode, Mode::Static);
         assert_eq!(parse("halvm.net=off halvm.ip=1.2.3.4/8").0.mode, Mode::Off);
-        let (c, w) = parse("halvm.net=bogus halvm.ip=1.2.3/8 halvm.gw=x");
-        assert_eq!(c, Config { mode: Mode::DhcpWithFallback, fixed: QEMU_STATIC });
-        assert_eq!(w, ["halvm.net=bogus", "halvm.ip=1.2.3/8", "halvm.gw=x"]);
+        let (c, w) = parse("halvm.net=bogus halvm.ip=1.2.3/8 halvm.gw=x halvm.dns=1.2.3.4:0");
+        assert_eq!(c, Config { mode: Mode::DhcpWithFallback, fixed: QEMU_STATIC, dns: None });
+        assert_eq!(w, ["halvm.net=bogus", "halvm.ip=1.2.3/8", "halvm.gw=x", "halvm.dns=1.2.3.4:0"]);
+    }
+
+    #[test]
+    fn the_dns_server_with_an_optional_port() {
+        assert_eq!(parse_dns("10.0.2.2"), Some(DnsServer { address: [10, 0, 2, 2], port: 53 }));
+        assert_eq!(parse_dns("10.0.2.2:5353"), Some(DnsServer { address: [10, 0, 2, 2], port: 5353 }));
+        assert_eq!(parse_dns("1.1.1.1:65535").map(|d| d.port), Some(65535));
+        for bad in ["", ":53", "10.0.2.2:", "10.0.2.2:0", "10.0.2.2:65536", "10.0.2.2:+53", "10.0.2.2:053535",
+                    "10.0.2.2:53:53", "10.0.2.2 :53", "dns.example:53", "10.0.2:53"] {
+            assert_eq!(parse_dns(bad), None, "{bad:?}");
+        }
+        // it applies over DHCP too (the stack prefers it to the lease's)
+        let (c, w) = parse("halvm.dns=10.0.2.2:5353");
+        assert_eq!(c.mode, Mode::DhcpWithFallback);
+        assert_eq!(c.dns, Some(DnsServer { address: [10, 0, 2, 2], port: 5353 }));
+        assert_eq!(c.fixed.dns, Some([10, 0, 2, 2]));
+        assert!(w.is_empty());
     }
 }

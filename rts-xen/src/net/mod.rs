@@ -1,14 +1,16 @@
 //! Networking: the TCP/IP stack (smoltcp) behind halvm/net.h, and the
 //! drivers it runs on. The socket layer (stack.rs), the configuration
-//! (config.rs) and the virtqueue arithmetic (virtqueue.rs) are pure and
-//! unit-tested on the host, as are Xen's netif rings (netif.rs); PCI, the
-//! drivers (virtio-net, netfront) and the C API exist only in the
-//! freestanding library.
+//! (config.rs), the DNS resolver (dns.rs, resolver.rs) and the virtqueue
+//! arithmetic (virtqueue.rs) are pure and unit-tested on the host, as are
+//! Xen's netif rings (netif.rs); PCI, the drivers (virtio-net, netfront)
+//! and the C API exist only in the freestanding library.
 
 pub mod abi;
 pub mod config;
+pub mod dns;
 pub mod loopback;
 pub mod netif;
+pub mod resolver;
 pub mod stack;
 pub mod virtqueue;
 

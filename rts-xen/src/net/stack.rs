@@ -204,6 +204,8 @@ pub struct Stack<D: Device> {
     dhcp: Option<SocketHandle>,
     fallback_at: Option<Instant>,
     info: Ipv4Info,
+    /// `halvm.dns=`: the DNS server, over whatever the lease offers.
+    dns_override: Option<config::DnsServer>,
     /// When our own addresses are next announced to smoltcp's neighbour
     /// cache (loopback.rs), before its entries (60 s) expire.
     announce_at: Instant,
@@ -257,6 +259,7 @@ impl<D: Device> Stack<D> {
             dhcp: None,
             fallback_at: None,
             info: Ipv4Info { address: None, gateway: None, dns: None, source: Source::None },
+            dns_override: cfg.dns,
             announce_at: now,
         };
         stack.install_addresses(None, None);
@@ -321,6 +324,7 @@ impl<D: Device> Stack<D> {
     }
 
     fn set_address(&mut self, address: Option<([u8; 4], u8)>, gateway: Option<[u8; 4]>, dns: Option<[u8; 4]>, source: Source) {
+        let dns = self.dns_override.map(|d| d.address).or(dns);
         self.install_addresses(address, gateway);
         self.info = Ipv4Info { address, gateway, dns, source };
         let how = match source {
@@ -332,10 +336,22 @@ impl<D: Device> Stack<D> {
         let m = self.mac;
         match address {
             Some((a, n)) => (self.log)(format_args!(
-                "halvm: net: eth0 {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} address {}.{}.{}.{}/{} gateway {} dns {} ({how})",
-                m[0], m[1], m[2], m[3], m[4], m[5], a[0], a[1], a[2], a[3], n, Dotted(gateway), Dotted(dns))),
+                "halvm: net: eth0 {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} address {}.{}.{}.{}/{} gateway {} dns {}{} ({how})",
+                m[0], m[1], m[2], m[3], m[4], m[5], a[0], a[1], a[2], a[3], n, Dotted(gateway), Dotted(dns),
+                DnsPort(self.dns_port()))),
             None => (self.log)(format_args!("halvm: net: eth0 has no address ({how})")),
         }
+    }
+
+    /// The DNS server's port: 53 unless `halvm.dns=` named another.
+    fn dns_port(&self) -> u16 {
+        self.dns_override.map_or(super::dns::PORT, |d| d.port)
+    }
+
+    /// The DNS server the resolver asks (resolver.rs): `halvm.dns=`'s,
+    /// else the lease's or the static plan's; None without one.
+    pub fn dns_server(&self) -> Option<Endpoint> {
+        self.info.dns.map(|a| Endpoint::new(u32::from_be_bytes(a), self.dns_port()))
     }
 
     fn apply_static(&mut self, source: Source) {
@@ -1101,6 +1117,15 @@ impl<D: Device> Stack<D> {
     }
 }
 
+/// ":PORT" after the DNS server's address when it is not 53.
+struct DnsPort(u16);
+
+impl fmt::Display for DnsPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 != super::dns::PORT { write!(f, ":{}", self.0) } else { Ok(()) }
+    }
+}
+
 /// Formats an optional address as dotted quad or "none".
 struct Dotted(Option<[u8; 4]>);
 
@@ -1114,4 +1139,4 @@ impl fmt::Display for Dotted {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -18,6 +18,7 @@
 mod console;
 pub mod echo;
 mod host;
+pub mod http_demo;
 pub mod image;
 mod outcome;
 mod qemu;

@@ -362,7 +362,9 @@ pub mod cabal_checks {
     }
 
     /// The same program serving its echo on port 7 and HTTP/1.0 on port 80
-    /// after the self-test, reached from the host through port forwards:
+    /// after the self-test, with a static address this time (`halvm.ip=`,
+    /// which the program's arguments do not show), reached from the host
+    /// through port forwards:
     /// 256 KiB echoed (the rate is printed), then over HTTP ([`http_checks`])
     /// 10 MiB checked by sha256, 50 connections at once and a client that
     /// leaves midway; then `quit` ends the program with status 0.
@@ -372,7 +374,10 @@ pub mod cabal_checks {
 
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let http_port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let program = Program { name: "network-demo", args: &["serve", "7", "80"] };
+        let program = Program {
+            name: "network-demo",
+            args: &["serve", "halvm.ip=10.0.2.15/24", "7", "halvm.gw=10.0.2.2", "80", "halvm.dns=10.0.2.3"],
+        };
         let machine = m.clone();
         let forwards = [bootkit::Forward::tcp(port, 7), bootkit::Forward::tcp(http_port, 80)];
         let guest = std::thread::spawn(move || boot_networked(&machine, &program, &forwards));
@@ -398,6 +403,7 @@ pub mod cabal_checks {
             let what = e.downcast_ref::<String>().cloned().or(e.downcast_ref::<&str>().map(|s| s.to_string()));
             out.fail(&format!("HTTP from the host: {}", what.unwrap_or_default()));
         }
+        out.assert_line("halvm: net: eth0 52:54:00:12:34:56 address 10.0.2.15/24 gateway 10.0.2.2 dns 10.0.2.3 (static)");
         let serving = out.assert_line("serving the echo on port 7").at;
         eprintln!("network_server: serving {:.2} s after QEMU started", serving.as_secs_f64());
         out.assert_line("1 MiB echoed intact: True");
@@ -409,11 +415,7 @@ pub mod cabal_checks {
         out.assert_exit(0);
     }
 
-    /// The byte at offset `i` of network-demo's `GET /big` (its `bigByte`).
-    fn big_byte(i: usize) -> u8 {
-        ((i as u32).wrapping_mul(2654435761) >> 24) as u8
-    }
-    const BIG_SIZE: usize = 10 * 1024 * 1024;
+    use bootkit::http_demo::{big_body, BIG_SIZE};
 
     /// One HTTP/1.0 request on a fresh connection: the status line and the
     /// body (read until the server closes), its length checked against
@@ -454,11 +456,7 @@ pub mod cabal_checks {
         let took = t.elapsed();
         assert_eq!(status, "HTTP/1.0 200 OK");
         assert_eq!(body.len(), BIG_SIZE);
-        let mut expected = Sha256::new();
-        for start in (0..BIG_SIZE).step_by(65536) {
-            expected.update((start..start + 65536).map(big_byte).collect::<Vec<u8>>());
-        }
-        let (got, want) = (Sha256::digest(&body), expected.finalize());
+        let (got, want) = (Sha256::digest(&body), Sha256::digest(big_body()));
         assert!(got == want, "GET /big: sha256 {got:x}, the generator's {want:x}");
         eprintln!("network_server: 10 MiB over HTTP in {:.2} s ({:.2} MB/s), sha256 {got:x}",
                   took.as_secs_f64(), BIG_SIZE as f64 / took.as_secs_f64() / 1e6);

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::http::HttpFigures;
 use super::stats::Summary;
 use super::toolchain::{GhcBuildTime, ToolchainFigures};
 use super::xen_memory::XenMinMemory;
@@ -24,11 +25,14 @@ pub struct Report {
     pub memory_mib: u32,
     pub programs: Vec<ProgramFigures>,
     pub image_sizes: Vec<ImageSize>,
-    pub boot: BootFigures,
+    /// `None` when no program ran (`--only http`).
+    pub boot: Option<BootFigures>,
     pub min_memory: Vec<MinMemory>,
     /// The least `memory=` under Xen (xl); empty when not measured.
     pub xen_min_memory: Vec<XenMinMemory>,
     pub toolchain: Option<ToolchainFigures>,
+    /// The HTTP server benchmark; `None` when not selected.
+    pub http: Option<HttpFigures>,
     /// Notes on figures left out, and why.
     pub notes: Vec<String>,
     /// The whole run's wall time, seconds.
@@ -97,8 +101,12 @@ impl Report {
         serde_json::to_string_pretty(self).expect("a report always serialises") + "\n"
     }
 
-    /// The runtime table, as Markdown (the terminal shows the same).
+    /// The runtime table, as Markdown (the terminal shows the same);
+    /// empty when no program ran.
     pub fn runtime_table(&self) -> String {
+        if self.programs.is_empty() {
+            return String::new();
+        }
         let mut t = String::from(
             "| program | size | halvm ms | Linux guest ms | halvm / Linux | native ms |\n\
              | --- | ---: | ---: | ---: | ---: | ---: |\n",
@@ -112,8 +120,39 @@ impl Report {
         t
     }
 
+    /// The HTTP server's table, as Markdown; empty when it did not run.
+    pub fn http_table(&self) -> String {
+        let Some(h) = &self.http else { return String::new() };
+        let (l, g) = (&h.halvm, &h.linux_guest);
+        format!(
+            "| HTTP server (network-demo: `network` + `bytestring`) | halvm | Linux guest | halvm / Linux |\n\
+             | --- | ---: | ---: | ---: |\n\
+             | requests/s: GET /hello/NAME, {} clients, a fresh connection each, {} per run | {} | {} | {} |\n\
+             | time per request (connect to close), ms | {} | {} | |\n\
+             | MB/s: GET /big ({} MiB) | {} | {} | {} |\n\
+             | first answer after QEMU's start, s | {:.1} | {:.1} | |\n",
+            h.clients, h.requests_per_run, l.requests_per_s.display(1), g.requests_per_s.display(1), ratio(h.requests_ratio),
+            l.latency_ms.display(1), g.latency_ms.display(1),
+            h.big_bytes / (1024 * 1024), l.big_mb_per_s.display(2), g.big_mb_per_s.display(2), ratio(h.big_ratio),
+            l.serving_after_s, g.serving_after_s
+        )
+    }
+
     /// The other figures, as Markdown.
     pub fn other_tables(&self) -> String {
+        let mut t = self.http_table();
+        if let Some(boot) = &self.boot {
+            if !t.is_empty() {
+                t.push('\n');
+            }
+            t.push_str(&self.program_tables(boot));
+        }
+        t
+    }
+
+    /// Sizes, boot, memory and toolchain: the figures that come with the
+    /// programs.
+    fn program_tables(&self, boot: &BootFigures) -> String {
         let mut t = String::from("| image (stripped) | file | code | rodata | data | bss |\n| --- | ---: | ---: | ---: | ---: | ---: |\n");
         let kb = |b: u64| format!("{:.0} KB", b as f64 / 1000.0);
         for s in &self.image_sizes {
@@ -121,17 +160,17 @@ impl Report {
         }
         t.push_str(&format!(
             "\n| boot to main (QEMU start to first line, wall) | ms |\n| --- | ---: |\n| halvm (Hello) | {} |\n| Linux guest (kernel + /init) | {} |\n",
-            self.boot.halvm_ms.display(0), self.boot.linux_guest_ms.display(0)
+            boot.halvm_ms.display(0), boot.linux_guest_ms.display(0)
         ));
         t.push_str(&format!(
             "\n| boot to main, guest clock | ms |\n| --- | ---: |\n\
              | halvm: first instruction to C's main | {} |\n\
              | halvm: first instruction to Haskell's main | {} |\n\
              | Linux guest: CLOCK_BOOTTIME at Haskell's main | {} |\n",
-            self.boot.halvm_c_main_ms.display(2), self.boot.halvm_hs_main_ms.display(2),
-            self.boot.linux_guest_hs_main_ms.display(0)
+            boot.halvm_c_main_ms.display(2), boot.halvm_hs_main_ms.display(2),
+            boot.linux_guest_hs_main_ms.display(0)
         ));
-        if let (Some(c), Some(hs)) = (&self.boot.xen_halvm_c_main_ms, &self.boot.xen_halvm_hs_main_ms) {
+        if let (Some(c), Some(hs)) = (&boot.xen_halvm_c_main_ms, &boot.xen_halvm_hs_main_ms) {
             t.push_str(&format!(
                 "| halvm as a Xen domU (Xen in QEMU): first instruction to C's main | {} |\n\
                  | halvm as a Xen domU (Xen in QEMU): first instruction to Haskell's main | {} |\n",
@@ -177,7 +216,7 @@ impl Report {
     /// The heading lines: what ran where.
     pub fn conditions(&self) -> String {
         let mut s = format!(
-            "{} on {}; QEMU {}{}, `-cpu max -m {}`; {} run(s) per program per side{}; the whole run took {:.0} s.\n",
+            "{} on {}; QEMU {}{}, `-cpu max -m {}`; {} run(s) of each measurement per side{}; the whole run took {:.0} s.\n",
             self.date,
             self.machine,
             self.accel.to_uppercase(),
@@ -196,14 +235,24 @@ impl Report {
     pub fn markdown(&self) -> String {
         let mut s = String::from("# halvm benchmarks\n\n");
         s.push_str(&self.conditions());
-        s.push_str(
-            "\nTimes are each program's own (monotonic clock around the work, inside the guest), \
-             median (min..max). The ratio is halvm's median over the Linux guest's: below 1 halvm is \
-             faster. Under TCG the ratio is a hint, not a verdict: emulated memory access costs \
-             differ from real hardware's.\n\n",
-        );
-        s.push_str(&self.runtime_table());
         s.push('\n');
+        if !self.programs.is_empty() {
+            s.push_str(
+                "Times are each program's own (monotonic clock around the work, inside the guest), \
+                 median (min..max). The ratio is halvm's median over the Linux guest's: below 1 halvm is \
+                 faster. Under TCG the ratio is a hint, not a verdict: emulated memory access costs \
+                 differ from real hardware's.\n\n",
+            );
+            s.push_str(&self.runtime_table());
+            s.push('\n');
+        }
+        if self.http.is_some() {
+            s.push_str(
+                "The HTTP figures are rates measured by the host's load generator through QEMU's port \
+                 forwards, median (min..max) of the runs; their ratio is halvm's median over the Linux \
+                 guest's, so here above 1 halvm is faster.\n\n",
+            );
+        }
         s.push_str(&self.other_tables());
         s
     }
@@ -233,7 +282,7 @@ pub(crate) mod tests {
                 ratio: 11.0 / 21.0,
             }],
             image_sizes: vec![ImageSize { program: "Hello".into(), file: 824_000, code: 639_000, rodata: 124_000, data: 48_000, bss: 860_000 }],
-            boot: BootFigures {
+            boot: Some(BootFigures {
                 halvm_ms: s(&[300.0, 320.0]),
                 linux_guest_ms: s(&[4000.0]),
                 halvm_c_main_ms: s(&[12.5, 13.0]),
@@ -241,7 +290,7 @@ pub(crate) mod tests {
                 linux_guest_hs_main_ms: s(&[2500.0]),
                 xen_halvm_c_main_ms: Some(s(&[1.5, 1.25])),
                 xen_halvm_hs_main_ms: Some(s(&[4.0])),
-            },
+            }),
             min_memory: vec![MinMemory { program: "Hello".into(), args: String::new(), mib: 6 }],
             xen_min_memory: vec![
                 XenMinMemory { program: "Hello".into(), args: String::new(), mib: Some(7), scanned: (3, 12), at_or_below: false,
@@ -257,6 +306,7 @@ pub(crate) mod tests {
                 platform_compile_s: s(&[7.0]),
                 ghc_build: Some(GhcBuildTime { seconds: 1777.0, key: "fdd7".into() }),
             }),
+            http: Some(crate::bench::http::tests::sample()),
             notes: vec!["a note".into()],
             elapsed_s: 61.0,
         }
@@ -286,6 +336,40 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_http_table_has_both_sides_and_the_ratios() {
+        let table = sample().http_table();
+        let rows: Vec<&str> = table.lines().collect();
+        assert_eq!(rows[2], "| requests/s: GET /hello/NAME, 4 clients, a fresh connection each, 100 per run \
+                             | 100.0 (50.0..200.0) | 50.0 (50.0..50.0) | 2.00 |");
+        assert_eq!(rows[4], "| MB/s: GET /big (10 MiB) | 5.24 (2.62..10.49) | 20.97 (20.97..20.97) | 0.25 |");
+        assert_eq!(rows[5], "| first answer after QEMU's start, s | 2.5 | 2.5 | |");
+    }
+
+    /// `--only http`: the HTTP figures alone, no program tables.
+    #[test]
+    fn a_report_of_the_http_server_alone() {
+        let mut r = sample();
+        r.programs.clear();
+        r.image_sizes.clear();
+        r.boot = None;
+        r.min_memory.clear();
+        r.xen_min_memory.clear();
+        r.toolchain = None;
+        let md = r.markdown();
+        assert!(md.contains("| MB/s: GET /big") && md.contains("above 1 halvm is faster"), "{md}");
+        for absent in ["| program |", "| image (stripped)", "boot to main", "below 1 halvm"] {
+            assert!(!md.contains(absent), "{absent:?} in:\n{md}");
+        }
+        assert_eq!(r.runtime_table(), "");
+        let v: serde_json::Value = serde_json::from_str(&r.json()).unwrap();
+        assert_eq!(v["boot"], serde_json::Value::Null);
+        assert_eq!(v["http"]["requests_ratio"], 2.0);
+        let mut r = sample();
+        r.http = None;
+        assert!(!r.markdown().contains("HTTP"));
+    }
+
+    #[test]
     fn json_round_trips_the_figures() {
         let v: serde_json::Value = serde_json::from_str(&sample().json()).unwrap();
         assert_eq!(v["programs"][0]["name"], "Queens");
@@ -298,5 +382,7 @@ pub(crate) mod tests {
         assert_eq!(v["xen_min_memory"][0]["mib"], 7);
         assert_eq!(v["xen_min_memory"][1]["mib"], serde_json::Value::Null);
         assert_eq!(v["toolchain"]["ghc_build"]["seconds"], 1777.0);
+        assert_eq!(v["http"]["halvm"]["requests_per_s"]["median"], 100.0);
+        assert_eq!(v["http"]["linux_guest"]["big_mb_per_s"]["n"], 3);
     }
 }

@@ -284,6 +284,30 @@ bye=$(echo quit | timeout -k 2 20 nc -w 10 10.10.0.2 7); echo \"action: quit ans
 ")
 }
 
+/// The cabal lane's HTTP server (network-demo, on the unchanged `network`
+/// package: tests/cabal/project/app/Network.hs) on netfront, with
+/// net-echo's vif and static address: the words after `serve` are its echo
+/// and HTTP ports, the `halvm.` words the platform's.
+const HTTP_CMDLINE: &str = "serve 7 80 halvm.ip=10.10.0.2/24 halvm.gw=10.10.0.1";
+/// curl in dom0 gets a page and the 10 MiB body (its sha256 compared with
+/// the generator's, bootkit::http_demo), prints the transfer rate, then
+/// `quit` on the echo port ends the server.
+fn http_server_dom0() -> String {
+    use sha2::{Digest, Sha256};
+    let big = format!("{:x}", Sha256::digest(halvm_bootkit::http_demo::big_body()));
+    format!("\
+code=$(timeout -k 2 30 curl -sS --max-time 25 -o /tmp/page -w '%{{http_code}}' http://10.10.0.2/hello/dom0)
+echo \"action: curl page $code [$(cat /tmp/page)]\"
+timeout -k 2 150 curl -sS --max-time 140 -o /tmp/big -w '%{{http_code}} %{{size_download}} %{{speed_download}}' \
+  http://10.10.0.2/big > /tmp/big-info 2>&1
+got=$(sha256sum < /tmp/big | cut -d' ' -f1)
+if [ \"$got\" = {big} ]; then same=matches; else same=\"differs ($got)\"; fi
+set -- $(cat /tmp/big-info)
+echo \"action: curl big $1 $2 bytes, $3 bytes/s, sha256 $same\"
+bye=$(echo quit | timeout -k 2 20 nc -w 10 10.10.0.2 7); echo \"action: quit answered [$bye]\"
+")
+}
+
 /// The case with another time limit.
 fn with_time(case: Case, timeout_s: u64) -> Case {
     Case { guest: Guest { timeout_s, ..case.guest }, ..case }
@@ -313,8 +337,9 @@ pub const HASKELL: &[(&str, &[&str], &[&str])] = &[
 
 /// Every case, in the order dom0 runs them: `freestanding` holds rts-xen's
 /// test images (build/images/freestanding), `haskell` the Haskell images
-/// and their Linux builds (build/images/haskell).
-pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<Case> {
+/// and their Linux builds (build/images/haskell), `cabal` the cabal lane's
+/// (build/images/cabal).
+pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path, cabal: &Path) -> Vec<Case> {
     let f = freestanding_dir;
     let mut cases = vec![
         // Kept: the exit status recorded in XenStore is checked too (a
@@ -381,6 +406,15 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path) -> Vec<C
         // The minlibc sockets over netfront: TCP echo to and from dom0.
         with_time(with_action(with_vif(freestanding(f, "net-echo", "net_echo", NET_ECHO_CMDLINE, 64, net_echo)),
                               "net_echo: serving tcp 7", &net_echo_dom0()), 60),
+        // The same with the address from dom0's DHCP server (no fallback).
+        with_time(with_action(with_vif(freestanding(f, "net-echo-dhcp", "net_echo", "halvm.net=dhcp", 64,
+                                                    net_echo_dhcp)),
+                              "net_echo: serving tcp 7", &net_echo_dom0()), 60),
+        // An HTTP server on the `network` package, reached with curl from dom0.
+        with_time(with_action(with_vif(Case {
+            guest: Guest::new("haskell-http-server", cabal.join("network-demo.xen"), HTTP_CMDLINE, 128, 60),
+            check: Check::Assert(http_server),
+        }), "serving the echo on port 7", &http_server_dom0()), 240),
         // Event channels and grant tables of halvm/xen.h, the domain its own peer.
         freestanding(f, "evtchn", "evtchn", "", 32, evtchn),
         // vchan against Xen's own vchan-socket-proxy in dom0: 1 MiB sent
@@ -799,12 +833,23 @@ fn evtchn(out: &Ended) -> Result<(), String> {
     out.exit(0)
 }
 
-/// net_echo as a domU: netfront connected with the configured MAC and the
-/// static address, the guest's own checks passed, dom0's ping and line
-/// came back, and `quit` ended it.
+/// net_echo as a domU with a static address: see net_echo_traffic.
 fn net_echo(out: &Ended) -> Result<(), String> {
+    out.line(&format!("halvm: net: eth0 {NET_ECHO_MAC} address 10.10.0.2/24 gateway 10.10.0.1 dns 10.0.2.3 (static)"))?;
+    net_echo_traffic(out)
+}
+
+/// net_echo as a domU taking its address from dom0's DHCP server
+/// (plan::vif_script): the lease's address, router and DNS server.
+fn net_echo_dhcp(out: &Ended) -> Result<(), String> {
+    out.line(&format!("halvm: net: eth0 {NET_ECHO_MAC} address 10.10.0.2/24 gateway 10.10.0.1 dns 10.10.0.1 (DHCP)"))?;
+    net_echo_traffic(out)
+}
+
+/// netfront connected with the configured MAC, the guest's own checks
+/// passed, dom0's ping and line came back, and `quit` ended it.
+fn net_echo_traffic(out: &Ended) -> Result<(), String> {
     out.line("halvm: net: netfront device/vif/0, backend domain 0")?;
-    out.line(&format!("halvm: net: eth0 {NET_ECHO_MAC} address 10.10.0.2/24 gateway 10.10.0.1"))?;
     out.line("net_echo: 0 check(s) failed")?;
     out.xl_line("action: ping exited 0")?;
     out.xl_line("action: echoed [hello over netfront]")?;
@@ -812,6 +857,23 @@ fn net_echo(out: &Ended) -> Result<(), String> {
     out.xl_line("action: quit answered [bye]")?;
     out.line(&format!("net_echo: quit after 3 connection(s), {} bytes echoed over tcp, 0 udp datagram(s)",
                       "hello over netfront\n".len() + NET_ECHO_BULK))?;
+    out.exit(0)
+}
+
+/// The HTTP server as a domU: the static address on netfront, curl's page
+/// and 10 MiB body (the rate is in the lane's log), and `quit` ended it
+/// with status 0.
+fn http_server(out: &Ended) -> Result<(), String> {
+    out.line(&format!("halvm: net: eth0 {NET_ECHO_MAC} address 10.10.0.2/24 gateway 10.10.0.1"))?;
+    out.line("serving HTTP on port 80")?;
+    out.xl_line("action: curl page 200 [hello dom0]")?;
+    out.xl_line(&format!("action: curl big 200 {} bytes, ", halvm_bootkit::http_demo::BIG_SIZE))?;
+    let big = out.xl_line("action: curl big ")?;
+    if !big.ends_with("sha256 matches") {
+        return Err(format!("the 10 MiB body is not the generator's: {big}"));
+    }
+    out.xl_line("action: quit answered [bye]")?;
+    out.line("quit received")?;
     out.exit(0)
 }
 
@@ -941,7 +1003,7 @@ mod tests {
 
     #[test]
     fn the_exit_status_cases_are_kept_for_their_key() {
-        let cases = all(Path::new("/f"), Path::new("/h"), Path::new("/x"));
+        let cases = all(Path::new("/f"), Path::new("/h"), Path::new("/x"), Path::new("/c"));
         let kept: Vec<&str> =
             cases.iter().filter(|c| c.guest.keep_after_shutdown).map(|c| c.guest.name.as_str()).collect();
         for name in ["basic-exit-0", "basic-exit-1", "basic-args-exit-42"] {
@@ -1020,7 +1082,7 @@ mod tests {
     #[test]
     fn every_halvm_xen_program_is_a_case() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/haskell-xen");
-        let cases = all(Path::new("/f"), Path::new("/h"), Path::new("/x"));
+        let cases = all(Path::new("/f"), Path::new("/h"), Path::new("/x"), Path::new("/c"));
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             let image = Path::new("/x").join(path.with_extension("xen").file_name().unwrap());
@@ -1031,7 +1093,7 @@ mod tests {
 
     #[test]
     fn case_names_are_unique_domain_names() {
-        let cases = all(Path::new("/f"), Path::new("/h"), Path::new("/x"));
+        let cases = all(Path::new("/f"), Path::new("/h"), Path::new("/x"), Path::new("/c"));
         let guests: Vec<Guest> = cases.into_iter().map(|c| c.guest).collect();
         super::super::plan::plan_text(&guests).unwrap();
     }

@@ -78,22 +78,33 @@ pub struct Action {
 /// dom0's address on every guest's vif (a /24 of its own per vif
 /// would be needed for two guests at once; the cases run one by one).
 pub const DOM0_VIF_ADDRESS: &str = "10.10.0.1/24";
+/// The one address dom0's DHCP server leases on a vif.
+pub const GUEST_VIF_ADDRESS: &str = "10.10.0.2";
 /// Where the hotplug script is in dom0.
 pub const VIF_SCRIPT_PATH: &str = "/tests/vif-host";
 /// The vifs' hotplug script, run by libxl in dom0 (argument `online` or
 /// `offline`; `$vif` names the backend's interface, `$XENBUS_PATH` its
 /// XenStore directory): instead of xl's vif-bridge (which needs a bridge
 /// and Xen's script library) it gives the interface dom0's address, a
-/// point-to-point link to the guest. Linux's netback only reports
+/// point-to-point link to the guest, and starts busybox's DHCP server on
+/// it (leasing GUEST_VIF_ADDRESS, dom0 as router and DNS) for the guests
+/// that ask (a static guest never does). Linux's netback only reports
 /// Connected once the script wrote `hotplug-status`.
 pub fn vif_script() -> String {
+    let dom0 = DOM0_VIF_ADDRESS.split('/').next().unwrap();
     format!(r#"#!/bin/busybox sh
 dev=${{vif:-vif$(echo "$XENBUS_PATH" | cut -d/ -f3).$(echo "$XENBUS_PATH" | cut -d/ -f4)}}
 case "$1" in
 online|add)
     ip link set "$dev" up || exit 1
     ip addr add {DOM0_VIF_ADDRESS} dev "$dev" || exit 1
+    printf 'interface %s\nstart {GUEST_VIF_ADDRESS}\nend {GUEST_VIF_ADDRESS}\noption subnet 255.255.255.0\noption router {dom0}\noption dns {dom0}\nlease_file /tmp/udhcpd-%s.leases\npidfile /tmp/udhcpd-%s.pid\n'         "$dev" "$dev" "$dev" > "/tmp/udhcpd-$dev.conf"
+    touch "/tmp/udhcpd-$dev.leases"
+    udhcpd "/tmp/udhcpd-$dev.conf" || exit 1
     xenstore-write "$XENBUS_PATH/hotplug-status" connected || exit 1
+    ;;
+offline|remove)
+    [ -f "/tmp/udhcpd-$dev.pid" ] && kill "$(cat "/tmp/udhcpd-$dev.pid")"
     ;;
 esac
 exit 0
@@ -300,8 +311,18 @@ mod tests {
         let script = String::from_utf8(data.clone()).unwrap();
         assert!(script.contains(&format!("ip addr add {DOM0_VIF_ADDRESS} dev")), "{script}");
         assert!(script.contains("hotplug-status\" connected"), "{script}");
+        assert!(script.contains("start 10.10.0.2") && script.contains("udhcpd \"/tmp/udhcpd-$dev.conf\""), "{script}");
         let quoted = Guest { vif: Some("mac='x'".into()), ..net };
         assert!(run_tree(&[quoted]).unwrap_err().to_string().contains("quotes"));
+    }
+
+    #[test]
+    fn the_vif_script_is_valid_sh() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("vif-host");
+        std::fs::write(&path, vif_script()).unwrap();
+        let status = std::process::Command::new("sh").arg("-n").arg(&path).status().unwrap();
+        assert!(status.success(), "sh -n rejects:\n{}", vif_script());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The socket layer against itself: a "guest" and a "host" stack joined by
-//! an in-memory Ethernet wire, on a simulated clock.
+//! an in-memory Ethernet wire, on a simulated clock. The resolver's tests
+//! (resolver/tests.rs) use the same harness.
 
 use super::*;
 use std::cell::RefCell;
@@ -9,16 +10,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use smoltcp::phy::{DeviceCapabilities, Medium};
 
-type Queue = Rc<RefCell<VecDeque<Vec<u8>>>>;
+pub(crate) type Queue = Rc<RefCell<VecDeque<Vec<u8>>>>;
 
 /// One end of the wire: sends into `out`, receives from `inp`.
-struct End {
+pub(crate) struct End {
     inp: Queue,
     out: Queue,
 }
 
-struct Rx(Vec<u8>);
-struct Tx(Queue);
+pub(crate) struct Rx(Vec<u8>);
+pub(crate) struct Tx(Queue);
 
 impl smoltcp::phy::RxToken for Rx {
     fn consume<R, F: FnOnce(&[u8]) -> R>(self, f: F) -> R {
@@ -56,7 +57,7 @@ impl Device for End {
 thread_local! {
     /// Page runs from the host allocator, counted per test thread so that
     /// leaks show.
-    static PAGES_OUT: AtomicUsize = const { AtomicUsize::new(0) };
+    pub(crate) static PAGES_OUT: AtomicUsize = const { AtomicUsize::new(0) };
 }
 
 fn host_alloc(bytes: usize) -> Option<*mut u8> {
@@ -85,32 +86,37 @@ fn storage() -> &'static mut [SocketStorage<'static>] {
     (0..MAX_SOCKETS).map(|_| SocketStorage::EMPTY).collect::<Vec<_>>().leak()
 }
 
-const GUEST: u32 = 0x0a00_020f; // 10.0.2.15
-const HOST: u32 = 0x0a00_0202; // 10.0.2.2
+pub(crate) const GUEST: u32 = 0x0a00_020f; // 10.0.2.15
+pub(crate) const HOST: u32 = 0x0a00_0202; // 10.0.2.2
 
-fn fixed(address: [u8; 4]) -> config::Config {
-    config::Config { mode: Mode::Static, fixed: Static { address, prefix: 24, gateway: None, dns: None } }
+pub(crate) fn fixed(address: [u8; 4]) -> config::Config {
+    config::Config { mode: Mode::Static, fixed: Static { address, prefix: 24, gateway: None, dns: None }, dns: None }
 }
 
-struct Net {
-    guest: Stack<End>,
-    host: Stack<End>,
-    now: Instant,
+pub(crate) struct Net {
+    pub(crate) guest: Stack<End>,
+    pub(crate) host: Stack<End>,
+    pub(crate) now: Instant,
 }
 
 impl Net {
-    fn new() -> Net {
+    pub(crate) fn new() -> Net {
+        Net::with_guest(fixed([10, 0, 2, 15]))
+    }
+
+    /// The guest configured as `cfg` (its address should be 10.0.2.15).
+    pub(crate) fn with_guest(cfg: config::Config) -> Net {
         let (a, b): (Queue, Queue) = Default::default();
         let now = Instant::from_millis(1000);
         let guest = Stack::new(End { inp: a.clone(), out: b.clone() }, [0x52, 0x54, 0, 0x12, 0x34, 0x56],
-                               fixed([10, 0, 2, 15]), storage(), MEM, log, 1, now);
+                               cfg, storage(), MEM, log, 1, now);
         let host = Stack::new(End { inp: b, out: a }, [0x52, 0x55, 10, 0, 2, 2], fixed([10, 0, 2, 2]),
                               storage(), MEM, log, 2, now);
         Net { guest, host, now }
     }
 
     /// Lets packets and timers run for `ms` simulated milliseconds.
-    fn run(&mut self, ms: u64) {
+    pub(crate) fn run(&mut self, ms: u64) {
         for _ in 0..ms {
             self.now += Duration::from_millis(1);
             self.guest.poll(self.now);
@@ -345,7 +351,7 @@ fn closing_everything_returns_every_page_run() {
 fn dhcp_without_a_server_falls_back_to_qemus_static_plan() {
     let (a, b): (Queue, Queue) = Default::default();
     let mut now = Instant::from_millis(0);
-    let cfg = config::Config { mode: Mode::DhcpWithFallback, fixed: config::QEMU_STATIC };
+    let cfg = config::Config { mode: Mode::DhcpWithFallback, fixed: config::QEMU_STATIC, dns: None };
     let mut s = Stack::new(End { inp: a, out: b.clone() }, [0x52, 0x54, 0, 1, 2, 3], cfg, storage(), MEM, log, 3, now);
     assert_eq!(s.ipv4().address, None);
     now += Duration::from_millis(2900);
@@ -365,7 +371,7 @@ fn dhcp_without_a_server_falls_back_to_qemus_static_plan() {
 #[test]
 fn a_network_switched_off_refuses_sockets() {
     let (a, b): (Queue, Queue) = Default::default();
-    let cfg = config::Config { mode: Mode::Off, fixed: config::QEMU_STATIC };
+    let cfg = config::Config { mode: Mode::Off, fixed: config::QEMU_STATIC, dns: None };
     let mut s = Stack::new(End { inp: a, out: b }, [2, 0, 0, 0, 0, 1], cfg, storage(), MEM, log, 3, Instant::ZERO);
     assert_eq!(s.socket(Kind::Tcp), Err(ENETDOWN));
 }
@@ -485,7 +491,7 @@ fn loopback_datagrams_and_connections_without_an_interface_address() {
     // works (and the rest of the world is unreachable)
     let (a, b): (Queue, Queue) = Default::default();
     let now = Instant::from_millis(1000);
-    let cfg = config::Config { mode: Mode::DhcpOnly, fixed: Static { address: [10, 0, 2, 15], prefix: 24, gateway: None, dns: None } };
+    let cfg = config::Config { mode: Mode::DhcpOnly, fixed: Static { address: [10, 0, 2, 15], prefix: 24, gateway: None, dns: None }, dns: None };
     let mut s = Stack::new(End { inp: a, out: b.clone() }, [2, 0, 0, 0, 0, 1], cfg, storage(), MEM, log, 3, now);
     assert_eq!(s.ipv4().address, None);
     let u = s.socket(Kind::Udp).unwrap();
