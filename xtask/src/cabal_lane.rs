@@ -36,15 +36,21 @@ pub const EXECUTABLES: &[&str] =
     &["random-demo", "primitive-demo", "clock-demo", "zlib-demo", "old-time-demo", "vector-demo", "hsc-demo", "th-demo",
       "network-demo"];
 
+/// halvm-cabal's CABAL_DIR, under build/cabal-lane: its configuration
+/// names the pinned repository (README's example is built with it too).
+const HALVM_CABAL_DIR: &str = "halvm-cabal-dir";
+
 pub fn run(sh: &Shell, layout: &Layout, built: &Built) -> Result<()> {
     let images = build_images(sh, layout, built)?;
     let prefix = built.prefix.as_deref().context("the cross compiler was not built")?;
     let _images = sh.push_env("HALVM_HASKELL_IMAGES", &images);
     let _prefix = sh.push_env("HALVM_PREFIX", prefix);
+    let _cabal_dir = sh.push_env("HALVM_CABAL_LANE_DIR", layout.build.join("cabal-lane").join(HALVM_CABAL_DIR));
     test_cmd::cargo(
         sh,
         layout,
-        &["test", "--package", "halvm-ghc-tests", "--test", "cabal_qemu", "--test", "hsc2hs", "--test", "halvm_cabal_args"],
+        &["test", "--package", "halvm-ghc-tests", "--test", "cabal_qemu", "--test", "hsc2hs", "--test", "halvm_cabal_args",
+          "--test", "readme_web_example"],
     )
 }
 
@@ -70,7 +76,7 @@ pub fn build_images(sh: &Shell, layout: &Layout, built: &Built) -> Result<PathBu
     sync_project(&layout.repo.join("tests/cabal/project"), &project)?;
     let _cwd = sh.push_dir(&project);
 
-    let halvm = Cabal::halvm(prefix, &work.join("halvm-cabal-dir"), &repository)?;
+    let halvm = Cabal::halvm(prefix, &work.join(HALVM_CABAL_DIR), &repository)?;
     let native = Cabal::native(prefix, built, &work.join("native-cabal-dir"), &repository)?;
     halvm.build(sh, &project, layout)?;
     native.build(sh, &project, layout)?;

@@ -207,11 +207,14 @@ fn boot_checks_in_code() -> BTreeSet<String> {
     let start = source.find("pub mod checks {").expect("tests/boot/src/lib.rs has no `pub mod checks {`");
     let module = &source[start..];
     let module = &module[..module.find("\n}").expect("the checks module does not end with a line `}`")];
-    module
+    // a check is a `pub fn` of the module, or one of another module
+    // re-exported there (`pub use crate::dns::dns_lookup;`)
+    let defined = module.lines().filter_map(|l| l.strip_prefix("    pub fn ")).map(|rest| rest[..rest.find('(').unwrap()].to_string());
+    let reexported = module
         .lines()
-        .filter_map(|l| l.strip_prefix("    pub fn "))
-        .map(|rest| rest[..rest.find('(').unwrap()].to_string())
-        .collect()
+        .filter_map(|l| l.strip_prefix("    pub use crate::")?.strip_suffix(';'))
+        .map(|path| path.rsplit("::").next().unwrap().to_string());
+    defined.chain(reexported).collect()
 }
 
 /// The checks listed in a `boot_checks!(MACHINE => a, b, ...)` call.
