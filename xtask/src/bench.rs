@@ -6,12 +6,14 @@
 //! each guest's own clock: tests/bench/support/BootClock*.hs), the least
 //! memory (QEMU's `-m`, and xl's `memory=` under Xen: xen_memory.rs) and
 //! the toolchain's speed (toolchain.rs). Results must be equal on every
-//! side: a difference is an error.
+//! side: a difference is an error. And an HTTP server's requests/s and
+//! MB/s, as a halvm image and in the Linux guest (http.rs; `--only http`).
 //!
 //! ```text
 //! build/bench/
 //!   results.json   report.md   ratios.svg
 //!   images/ linux/ obj/ stripped/ linux-guest/ busybox/ xen-memory/ toolchain/
+//!   http/ linux-net/
 //! ```
 
 mod build;

@@ -93,6 +93,19 @@ pub fn build_images(sh: &Shell, layout: &Layout, built: &Built) -> Result<PathBu
         bail!("a repeated build rewrote an executable although nothing changed");
     }
 
+    // Each image was linked against the prefix's current platform: a
+    // build that changed only rts-xen or minlibc relinks (halvm-cabal and
+    // halvm-ghc put lib/halvm/platform-id into the link).
+    let platform_id = std::fs::read_to_string(prefix.join("lib/halvm/platform-id"))
+        .context("reading the prefix's lib/halvm/platform-id")?;
+    let symbol = format!("halvm_platform_{}", platform_id.trim());
+    for image in &halvm_bins {
+        if !crate::elf_symbols::linked_into(image)?.contains(&symbol) {
+            bail!("{} was not linked against the prefix's current platform (no symbol {symbol}): \
+                   halvm-cabal did not relink it after rts-xen, minlibc or libm changed", image.display());
+        }
+    }
+
     let images = layout.images().join("cabal");
     for ((name, image), host) in EXECUTABLES.iter().zip(&halvm_bins).zip(&native_bins) {
         write_if_changed(&images.join(format!("{name}.xen")), &std::fs::read(image)?)?;

@@ -8,6 +8,7 @@
 //! <root>/lib/halvm/include/              minlibc's headers and halvm/platform.h
 //! <root>/lib/halvm/lib/                  librts_xen.a, libminlibc.a, libm.a
 //! <root>/lib/halvm/halvm.ld              the image linker script
+//! <root>/lib/halvm/platform-id           a hash of the libraries and script every image links
 //! <root>/lib/halvm/link.specs            keeps the host's library paths out
 //! ```
 //!
@@ -100,7 +101,23 @@ impl Sysroot {
         for (lib, name) in [(&libc.libminlibc, "libc.a"), (&libc.libm, "libm.a")] {
             copy_if_changed(lib, &self.lib_dir().join(name))?;
         }
-        Ok(())
+        self.write_platform_id()
+    }
+
+    /// Writes `lib/halvm/platform-id`: a hash of what every image links
+    /// besides GHC's own libraries (rts-xen, minlibc, libm, the linker
+    /// script). halvm-ghc puts it into the link options, which GHC records
+    /// in each executable and compares: an image is relinked when the
+    /// platform changed, not only when its Haskell code did.
+    fn write_platform_id(&self) -> Result<()> {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for file in [self.lib_dir().join("librts_xen.a"), self.lib_dir().join("libc.a"), self.lib_dir().join("libm.a"),
+                     self.halvm_dir().join("halvm.ld")] {
+            hash.update(std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?);
+        }
+        let id = format!("{:x}", hash.finalize());
+        crate::fsutil::write_if_changed(&self.halvm_dir().join("platform-id"), format!("{}\n", &id[..16]).as_bytes())
     }
 }
 

@@ -48,7 +48,8 @@ pub const UDP_MAX_PAYLOAD: usize = 65507;
 /// delivering its last data, before it is given up.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(75);
 pub const LINGER_LIMIT: Duration = Duration::from_secs(60);
-/// How long a closed connection stays in TIME-WAIT (see reap_orphans).
+/// How long a closed connection stays in TIME-WAIT (see reap_orphans),
+/// unless its socket is needed sooner (add_socket).
 pub const TIME_WAIT_KEPT: Duration = Duration::from_millis(2000);
 /// Ephemeral ports (Linux's default ip_local_port_range is 32768-60999;
 /// IANA's dynamic range is used here).
@@ -432,7 +433,34 @@ impl<D: Device> Stack<D> {
 
     // ------------------------------------------------------ socket memory
 
+    /// A new smoltcp socket; when the table or the memory is full, closed
+    /// connections waiting in TIME-WAIT give way, oldest first (as Linux
+    /// recycles them): a server closing a few hundred connections a second
+    /// would otherwise refuse new ones until their 2 s ran out.
     fn add_socket(&mut self, kind: Kind) -> Result<SocketHandle, i32> {
+        loop {
+            match self.try_add_socket(kind) {
+                Err(ENOBUFS) if self.reclaim_oldest_time_wait() => continue,
+                result => return result,
+            }
+        }
+    }
+
+    /// Drops the connection longest in TIME-WAIT; false if none is.
+    fn reclaim_oldest_time_wait(&mut self) -> bool {
+        let sockets = &self.sockets;
+        let oldest = (0..MAX_SOCKETS)
+            .filter_map(|i| Some((i, self.orphans[i]?)))
+            .filter(|(_, o)| sockets.get::<tcp::Socket>(o.sock).state() == tcp::State::TimeWait)
+            // one that has just entered it (no time noted yet) is the youngest
+            .min_by_key(|(_, o)| o.time_wait.map_or(i64::MAX, |t| t.total_millis()));
+        let Some((i, o)) = oldest else { return false };
+        self.remove_socket(o.sock);
+        self.orphans[i] = None;
+        true
+    }
+
+    fn try_add_socket(&mut self, kind: Kind) -> Result<SocketHandle, i32> {
         if self.live >= self.capacity {
             return Err(ENOBUFS);
         }

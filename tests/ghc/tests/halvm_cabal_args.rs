@@ -71,6 +71,29 @@ fn tool_options_follow_the_command_word_before_the_programs_arguments() {
     assert_eq!(got, expected);
 }
 
+/// A fake prefix like [`fake_prefix`]'s with a platform id (made once, for
+/// the same reason).
+fn fake_prefix_with_platform_id() -> &'static tempfile::TempDir {
+    static PREFIX: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    PREFIX.get_or_init(|| {
+        let dir = make_fake_prefix();
+        std::fs::write(dir.path().join("lib/halvm/platform-id"), "00ff00ff00ff00ff\n").unwrap();
+        dir
+    })
+}
+
+#[test]
+fn builds_carry_the_platform_id_so_that_a_platform_change_relinks() {
+    let (prefix, state) = (fake_prefix_with_platform_id(), tempfile::tempdir().unwrap());
+    let option = "--ghc-options=-optl-Wl,--defsym=halvm_platform_00ff00ff00ff00ff=0".to_string();
+    for command in ["build", "list-bin", "install"] {
+        let got = arguments(&run(prefix.path(), state.path(), &[command, "x"]));
+        assert!(got.contains(&option), "{command}: {got:?}");
+    }
+    let cleaned = arguments(&run(prefix.path(), state.path(), &["clean"]));
+    assert!(!cleaned.contains(&option), "{cleaned:?}");
+}
+
 #[test]
 fn other_commands_pass_through_untouched() {
     let (prefix, state) = (fake_prefix(), tempfile::tempdir().unwrap());

@@ -73,6 +73,22 @@ fn links_get_the_info_object_and_a_note_with_the_last_rtsopts() {
     assert_eq!(report.info("rtsopts"), Some("-M8m 'two words' \"q\" \\"));
 }
 
+/// The platform's hash (lib/halvm/platform-id) reaches the link options,
+/// so that GHC relinks an image when the platform changed; a missing or
+/// malformed one adds nothing.
+#[test]
+fn the_platform_id_goes_into_the_link_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = fake_prefix(&dir.path().join("prefix"), false);
+    let cache = dir.path().join("cache");
+    let option = |args: &[String]| args.iter().filter(|a| a.contains("halvm_platform_")).cloned().collect::<Vec<_>>();
+    assert!(option(&halvm_ghc(&prefix, &cache, &["Main.hs"])).is_empty(), "no platform-id, no option");
+    std::fs::write(prefix.join("lib/halvm/platform-id"), "0123456789abcdef\n").unwrap();
+    assert_eq!(option(&halvm_ghc(&prefix, &cache, &["Main.hs"])), ["-optl-Wl,--defsym=halvm_platform_0123456789abcdef=0"]);
+    std::fs::write(prefix.join("lib/halvm/platform-id"), "0123 x; rm\n").unwrap();
+    assert!(option(&halvm_ghc(&prefix, &cache, &["Main.hs"])).is_empty(), "a malformed id is ignored");
+}
+
 /// GHC relinks when the -optl options differ from those recorded in the
 /// executable, so the same options must give the same note path.
 #[test]

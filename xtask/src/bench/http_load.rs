@@ -70,14 +70,16 @@ pub fn parse_response(all: &[u8]) -> Result<Response> {
 
 /// One GET of `path` on a fresh connection, read until the server closes.
 pub fn get(port: u16, path: &str) -> Result<Response> {
-    get_gated(port, path, None, IO_TIMEOUT)
+    get_gated(port, path, None, IO_TIMEOUT).map(|(r, _)| r)
 }
 
 /// [`get`], with a place at `gate` (when given) held from before the
 /// connect until the answer's first bytes, and `timeout` for each read and
-/// write.
-fn get_gated(port: u16, path: &str, gate: Option<&Gate>, timeout: Duration) -> Result<Response> {
+/// write; also the time from the connect (once a place was had) to the
+/// server's close.
+fn get_gated(port: u16, path: &str, gate: Option<&Gate>, timeout: Duration) -> Result<(Response, Duration)> {
     let place = gate.map(Gate::enter);
+    let started = Instant::now();
     let mut c = TcpStream::connect(("127.0.0.1", port)).with_context(|| format!("GET {path}: connecting to port {port}"))?;
     c.set_read_timeout(Some(timeout))?;
     c.set_write_timeout(Some(timeout))?;
@@ -89,7 +91,8 @@ fn get_gated(port: u16, path: &str, gate: Option<&Gate>, timeout: Duration) -> R
     if n > 0 {
         c.read_to_end(&mut all).with_context(|| format!("GET {path}: reading, after {} bytes", all.len()))?;
     }
-    parse_response(&all).with_context(|| format!("GET {path}"))
+    let took = started.elapsed();
+    Ok((parse_response(&all).with_context(|| format!("GET {path}"))?, took))
 }
 
 /// Checks `GET /hello/NAME`'s answer.
@@ -132,7 +135,7 @@ pub fn wait_until_serving(port: u16, give_up_after: Duration, gave_up: impl Fn()
         let tx = tx.clone();
         std::thread::spawn(move || {
             let probe = match get_gated(port, "/hello/ready", None, PROBE_TIMEOUT) {
-                Ok(r) => check_hello("ready", &r).map_or_else(Probe::Wrong, |()| Probe::Right),
+                Ok((r, _)) => check_hello("ready", &r).map_or_else(Probe::Wrong, |()| Probe::Right),
                 Err(e) => Probe::NoAnswer(e),
             };
             // The wait may be over already; nobody listens then.
@@ -193,7 +196,8 @@ impl Drop for Place<'_> {
 }
 
 /// One run of small requests: how many, how long they took in all, and
-/// each one's time (connect to the server's close).
+/// each one's time (connect to the server's close, without the wait for a
+/// place at the gate).
 #[derive(Debug, Clone)]
 pub struct RequestRun {
     pub requests: usize,
@@ -224,9 +228,8 @@ pub fn hello_requests(port: u16, clients: usize, requests: usize, gate: &Gate) -
                 let mut latencies = Vec::with_capacity(count);
                 for n in 0..count {
                     let name = format!("c{client}-{n}");
-                    let t = Instant::now();
-                    let r = get_gated(port, &format!("/hello/{name}"), Some(&gate), IO_TIMEOUT)?;
-                    latencies.push(t.elapsed());
+                    let (r, took) = get_gated(port, &format!("/hello/{name}"), Some(&gate), IO_TIMEOUT)?;
+                    latencies.push(took);
                     check_hello(&name, &r)?;
                 }
                 Ok(latencies)
@@ -343,6 +346,11 @@ pub(crate) mod tests {
 
     /// [`serve`] on a listener already bound.
     pub(crate) fn serve_on(listener: TcpListener, limit: usize, wrong: bool) {
+        serve_with(listener, limit, wrong, Duration::ZERO);
+    }
+
+    /// [`serve_on`], each answer sent `delay` after its request came.
+    fn serve_with(listener: TcpListener, limit: usize, wrong: bool, delay: Duration) {
         std::thread::spawn(move || {
             for conn in listener.incoming().take(limit) {
                 let mut c = conn.unwrap();
@@ -363,6 +371,7 @@ pub(crate) mod tests {
                         let name = path.strip_prefix("/hello/").unwrap_or("");
                         format!("hello {}\n", if wrong { "someone" } else { name }).into_bytes()
                     };
+                    std::thread::sleep(delay);
                     let _ = c.write_all(format!("HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n", body.len()).as_bytes());
                     let _ = c.write_all(&body);
                 });
@@ -378,6 +387,19 @@ pub(crate) mod tests {
         assert_eq!((run.requests, run.latencies.len()), (10, 10));
         assert!(run.per_second() > 0.0);
         assert!(big(port).unwrap() > Duration::ZERO);
+    }
+
+    /// One place at the gate, two clients, answers 50 ms late: the run
+    /// takes the four answers one after the other, but each request's time
+    /// leaves out its wait for the place.
+    #[test]
+    fn a_requests_time_leaves_out_the_wait_at_the_gate() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        serve_with(listener, 4, false, Duration::from_millis(50));
+        let run = hello_requests(port, 2, 4, &Gate::new(1)).unwrap();
+        assert!(run.elapsed >= Duration::from_millis(200), "{:?}", run.elapsed);
+        assert!(run.latencies.iter().all(|l| *l < Duration::from_millis(95)), "{:?}", run.latencies);
     }
 
     #[test]

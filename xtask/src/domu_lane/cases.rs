@@ -410,11 +410,6 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path, cabal: &
         with_time(with_action(with_vif(freestanding(f, "net-echo-dhcp", "net_echo", "halvm.net=dhcp", 64,
                                                     net_echo_dhcp)),
                               "net_echo: serving tcp 7", &net_echo_dom0()), 60),
-        // An HTTP server on the `network` package, reached with curl from dom0.
-        with_time(with_action(with_vif(Case {
-            guest: Guest::new("haskell-http-server", cabal.join("network-demo.xen"), HTTP_CMDLINE, 128, 60),
-            check: Check::Assert(http_server),
-        }), "serving the echo on port 7", &http_server_dom0()), 240),
         // Event channels and grant tables of halvm/xen.h, the domain its own peer.
         freestanding(f, "evtchn", "evtchn", "", 32, evtchn),
         // vchan against Xen's own vchan-socket-proxy in dom0: 1 MiB sent
@@ -485,6 +480,12 @@ pub fn all(freestanding_dir: &Path, haskell: &Path, haskell_xen: &Path, cabal: &
         },
     };
     cases.push(files);
+    cases.push(
+// An HTTP server on the `network` package, reached with curl from dom0.
+        with_time(with_action(with_vif(Case {
+            guest: Guest::new("haskell-http-server", cabal.join("network-demo.xen"), HTTP_CMDLINE, 128, 60),
+            check: Check::Assert(http_server),
+        }), "serving the echo on port 7", &http_server_dom0()), 240));
     cases
 }
 

@@ -321,6 +321,41 @@ fn udp_datagrams_keep_boundaries_and_report_truncation() {
 }
 
 #[test]
+fn a_server_closing_more_connections_than_sockets_keeps_accepting() {
+    // Each connection is closed by the server first (as an HTTP/1.0
+    // server does), so each leaves a TIME-WAIT socket behind; more of them
+    // than the table holds come within TIME_WAIT_KEPT.
+    let mut net = Net::new();
+    let l = net.guest.socket(Kind::Tcp).unwrap();
+    net.guest.bind(l, Endpoint::new(0, 80)).unwrap();
+    net.guest.listen(l, 4).unwrap();
+    let rounds = MAX_SOCKETS + 50;
+    let started = net.now;
+    for i in 0..rounds {
+        let c = net.connect(80);
+        let mut accepted = Err(EAGAIN);
+        for _ in 0..50 {
+            net.run(1);
+            accepted = net.guest.accept(l);
+            if accepted.is_ok() {
+                break;
+            }
+        }
+        let (a, _) = accepted.unwrap_or_else(|e| panic!("connection {i} not accepted: errno {e}"));
+        net.guest.send(a, b"answer", None, net.now).unwrap();
+        net.guest.close(a, net.now).unwrap();
+        net.run(1);
+        assert_eq!(recv_all(&mut net.host, c, net.now), b"answer", "connection {i}");
+        net.host.close(c, net.now).unwrap();
+    }
+    assert!(net.now < started + TIME_WAIT_KEPT, "the rounds took {:?}: no TIME-WAIT ran out", net.now - started);
+    net.run(3000);
+    net.guest.close(l, net.now).unwrap();
+    net.run(10);
+    assert_eq!(net.guest.usage(), (0, 0), "{:?}", net.guest.debug_states());
+}
+
+#[test]
 fn closing_everything_returns_every_page_run() {
     let before = PAGES_OUT.with(|p| p.load(Ordering::SeqCst));
     {
