@@ -47,12 +47,12 @@ const XENSTORE_NAMES: &[&str] =
 const CURL: &str = "usr/bin/curl";
 /// Loaded by glibc at run time (pthread_cancel), so no ELF header names it;
 /// without it xl aborts.
-pub(crate) const RUNTIME_LIBRARIES: &[&str] = &["libgcc_s.so.1"];
+const RUNTIME_LIBRARIES: &[&str] = &["libgcc_s.so.1"];
 /// Where the packages keep shared libraries, and where the initramfs does.
 const LIBRARY_DIRS: &[&str] = &["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"];
 const LIBRARY_DIR: &str = "lib/x86_64-linux-gnu";
 /// The dynamic loader every x86-64 glibc program names (PT_INTERP).
-pub(crate) const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
+const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 /// Xen's kernel modules the toolstack needs, in loading order (xenfs
 /// needs xen-privcmd), and netback for the guests' vifs; /init loads them
 /// from `lib/modules/xen/`. Looked up under the kernel's drivers/.
@@ -190,19 +190,7 @@ fn assemble(staging: &Path, modules: &Path, init: &[u8]) -> Result<Tree> {
     }
 
     let paths: Vec<PathBuf> = programs.iter().map(|p| staging.join(p)).collect();
-    for program in &paths {
-        let interpreter = crate::elf_symbols::interpreter(program)?;
-        if interpreter != LOADER {
-            bail!("{} asks for the loader {interpreter}, not {LOADER}", program.display());
-        }
-    }
-    let loader_name = LOADER.rsplit('/').next().unwrap();
-    add(&mut tree, LOADER.trim_start_matches('/'), executable(read(&find_library(staging, loader_name)?)?));
-    let libraries =
-        crate::elf_symbols::library_closure(&paths, RUNTIME_LIBRARIES, loader_name, |name| find_library(staging, name))?;
-    for (name, path) in libraries {
-        add(&mut tree, &format!("{LIBRARY_DIR}/{name}"), executable(read(&path)?));
-    }
+    add_loader_and_libraries(&mut tree, &paths, |name| find_library(staging, name))?;
 
     let xen_drivers = modules.join("kernel/drivers");
     for module in MODULES {
@@ -218,6 +206,26 @@ fn assemble(staging: &Path, modules: &Path, init: &[u8]) -> Result<Tree> {
         add(&mut tree, &format!("lib/modules/xen/{file}"), Node::File { mode: 0o644, data: read(found.path())? });
     }
     Ok(tree)
+}
+
+/// Adds what dynamically linked glibc `programs` need to run from an
+/// initramfs: the loader they name (which must be LOADER) and the
+/// libraries they load, directly or through each other, plus
+/// RUNTIME_LIBRARIES, each file found by `find` (by its name).
+pub(crate) fn add_loader_and_libraries(tree: &mut Tree, programs: &[PathBuf], find: impl Fn(&str) -> Result<PathBuf>)
+                                       -> Result<()> {
+    for program in programs {
+        let interpreter = crate::elf_symbols::interpreter(program)?;
+        if interpreter != LOADER {
+            bail!("{} asks for the loader {interpreter}, not {LOADER}", program.display());
+        }
+    }
+    let loader_name = LOADER.rsplit('/').next().unwrap();
+    add(tree, LOADER.trim_start_matches('/'), executable(read(&find(loader_name)?)?));
+    for (name, path) in crate::elf_symbols::library_closure(programs, RUNTIME_LIBRARIES, loader_name, &find)? {
+        add(tree, &format!("{LIBRARY_DIR}/{name}"), executable(read(&path)?));
+    }
+    Ok(())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>> {

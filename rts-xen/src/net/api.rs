@@ -81,6 +81,12 @@ fn now() -> Instant {
     Instant::from_micros((time::monotonic_ns() / 1000) as i64)
 }
 
+/// An instant of the stack's clock as the monotonic clock's ns (now()'s
+/// inverse), for halvm_block_until.
+fn instant_ns(t: Instant) -> u64 {
+    (t.total_micros().max(0) as u64).saturating_mul(1000)
+}
+
 fn page_alloc(bytes: usize) -> Option<*mut u8> {
     let p = crate::memory::halvm_alloc_pages(bytes.div_ceil(crate::api::HALVM_PAGE_SIZE as usize)) as *mut u8;
     (!p.is_null()).then_some(p)
@@ -193,7 +199,7 @@ fn wait_for_address(s: &mut Stack<NetDevice>, cfg: config::Config, wakes: bool) 
             if s.ipv4().source != Source::None || time::monotonic_ns() >= give_up {
                 break;
             }
-            let next = s.poll_at(now()).map_or(give_up, |t| (t.total_micros().max(0) as u64) * 1000);
+            let next = s.poll_at(now()).map_or(give_up, instant_ns);
             let slice = if wakes { next.min(give_up) } else { next.min(time::monotonic_ns() + POLL_SLICE_NS) };
             crate::timer::halvm_block_until(slice);
         }
@@ -240,7 +246,7 @@ fn service(s: &mut Stack<NetDevice>, force: bool) -> bool {
     if force || pending || t >= NEXT_POLL.load(Ordering::Relaxed) || s.loop_pending() || s.device().rx_pending() {
         changed = s.poll(now());
         s.device().flush();
-        let next = s.poll_at(now()).map_or(u64::MAX, |i| (i.total_micros().max(0) as u64).saturating_mul(1000));
+        let next = s.poll_at(now()).map_or(u64::MAX, instant_ns);
         NEXT_POLL.store(next, Ordering::Relaxed);
     }
     changed
@@ -495,16 +501,11 @@ pub unsafe extern "C" fn halvm_net_interface(index: u32, out: *mut Interface) ->
     }))
 }
 
-/// Instant of the stack's clock as the monotonic clock's ns.
-fn instant_ns(t: Instant) -> u64 {
-    (t.total_micros().max(0) as u64).saturating_mul(1000)
-}
-
 #[no_mangle]
 pub unsafe extern "C" fn halvm_net_resolve(name: *const core::ffi::c_char, addrs: *mut u32, max: c_int,
                                            canonical: *mut core::ffi::c_char, canonical_len: usize) -> c_int {
     if name.is_null() || addrs.is_null() {
-        return -14;
+        return -EFAULT;
     }
     if max <= 0 {
         return -EINVAL;

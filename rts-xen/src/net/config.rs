@@ -131,10 +131,7 @@ pub fn from_words<'a>(words: impl Iterator<Item = &'a str>, mut warn: impl FnMut
                 explicit_ip = true;
             }).is_some(),
             "halvm.gw" => parse_ipv4(value).map(|a| fixed.gateway = Some(a)).is_some(),
-            "halvm.dns" => parse_dns(value).map(|d| {
-                fixed.dns = Some(d.address);
-                dns = Some(d);
-            }).is_some(),
+            "halvm.dns" => parse_dns(value).map(|d| dns = Some(d)).is_some(),
             _ => true,
         };
         if !ok {
@@ -208,7 +205,8 @@ mod tests {
         let (c, w) = parse("halvm.dns=10.0.2.2:5353");
         assert_eq!(c.mode, Mode::DhcpWithFallback);
         assert_eq!(c.dns, Some(DnsServer { address: [10, 0, 2, 2], port: 5353 }));
-        assert_eq!(c.fixed.dns, Some([10, 0, 2, 2]));
+        // (kept apart from the static plan's own, which it overrides)
+        assert_eq!(c.fixed.dns, Some(QEMU_DNS));
         assert!(w.is_empty());
     }
 }

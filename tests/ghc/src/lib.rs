@@ -432,13 +432,8 @@ pub mod cabal_checks {
         c.write_all(format!("GET {path} HTTP/1.0\r\n\r\n").as_bytes()).unwrap();
         let mut all = Vec::new();
         c.read_to_end(&mut all).unwrap_or_else(|e| panic!("GET {path}: {e} after {} bytes", all.len()));
-        let end = all.windows(4).position(|w| w == b"\r\n\r\n")
-            .unwrap_or_else(|| panic!("GET {path}: no end of header in {:?}", String::from_utf8_lossy(&all[..all.len().min(200)])));
-        let head = String::from_utf8_lossy(&all[..end]).to_string();
-        let body = all[end + 4..].to_vec();
-        let length = head.lines().find_map(|l| l.strip_prefix("Content-Length: ")).map(|n| n.parse::<usize>().unwrap());
-        assert_eq!(length, Some(body.len()), "GET {path}: Content-Length against the body received ({head:?})");
-        (head.lines().next().unwrap_or("").to_string(), body)
+        let r = bootkit::http_demo::parse_response(&all).unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        (r.status, r.body)
     }
 
     /// HTTP from the host to network-demo's `httpLoop`: 10 MiB checked by

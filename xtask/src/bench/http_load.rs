@@ -32,41 +32,8 @@ pub const UNANSWERED_AT_ONCE: usize = 2;
 const PROBE_EVERY: Duration = Duration::from_millis(250);
 const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// network-demo's `GET /big`: 10 MiB of [`big_byte`].
-pub const BIG_SIZE: usize = 10 * 1024 * 1024;
-
-/// The byte at offset `i` of `GET /big` (network-demo's `bigByte`: the top
-/// byte of Knuth's multiplicative hash of `i`).
-pub fn big_byte(i: usize) -> u8 {
-    ((i as u32).wrapping_mul(2654435761) >> 24) as u8
-}
-
-/// An HTTP/1.0 answer: its status line and body.
-#[derive(Debug, PartialEq)]
-pub struct Response {
-    pub status: String,
-    pub body: Vec<u8>,
-}
-
-/// Splits an answer read to the end of the connection into status line
-/// and body; the body's length must equal the header's Content-Length.
-pub fn parse_response(all: &[u8]) -> Result<Response> {
-    let shown = || String::from_utf8_lossy(&all[..all.len().min(200)]).into_owned();
-    let end = all.windows(4).position(|w| w == b"\r\n\r\n").with_context(|| format!("no end of header in {:?}", shown()))?;
-    let head = String::from_utf8_lossy(&all[..end]);
-    let body = all[end + 4..].to_vec();
-    let length: usize = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Content-Length: "))
-        .with_context(|| format!("no Content-Length in {head:?}"))?
-        .trim()
-        .parse()
-        .with_context(|| format!("a bad Content-Length in {head:?}"))?;
-    if length != body.len() {
-        bail!("Content-Length {length} but {} bytes of body (header {head:?})", body.len());
-    }
-    Ok(Response { status: head.lines().next().unwrap_or("").to_string(), body })
-}
+pub use halvm_bootkit::http_demo::{big_byte, Response, BIG_SIZE};
+use halvm_bootkit::http_demo::parse_response;
 
 /// One GET of `path` on a fresh connection, read until the server closes.
 pub fn get(port: u16, path: &str) -> Result<Response> {
@@ -92,7 +59,7 @@ fn get_gated(port: u16, path: &str, gate: Option<&Gate>, timeout: Duration) -> R
         c.read_to_end(&mut all).with_context(|| format!("GET {path}: reading, after {} bytes", all.len()))?;
     }
     let took = started.elapsed();
-    Ok((parse_response(&all).with_context(|| format!("GET {path}"))?, took))
+    Ok((parse_response(&all).map_err(|e| anyhow::anyhow!("GET {path}: {e}"))?, took))
 }
 
 /// Checks `GET /hello/NAME`'s answer.
@@ -271,18 +238,6 @@ pub(crate) mod tests {
     use std::net::TcpListener;
 
     #[test]
-    fn a_response_is_split_and_its_length_checked() {
-        let r = parse_response(b"HTTP/1.0 200 OK\r\nContent-Length: 8\r\n\r\nhello x\n").unwrap();
-        assert_eq!(r, Response { status: "HTTP/1.0 200 OK".into(), body: b"hello x\n".to_vec() });
-        let err = format!("{:#}", parse_response(b"HTTP/1.0 200 OK\r\nContent-Length: 9\r\n\r\nhello x\n").unwrap_err());
-        assert!(err.contains("Content-Length 9 but 8 bytes"), "{err}");
-        let err = format!("{:#}", parse_response(b"HTTP/1.0 200 OK\r\nContent-Len").unwrap_err());
-        assert!(err.contains("no end of header"), "{err}");
-        let err = format!("{:#}", parse_response(b"HTTP/1.0 200 OK\r\n\r\nx").unwrap_err());
-        assert!(err.contains("no Content-Length"), "{err}");
-    }
-
-    #[test]
     fn answers_are_checked() {
         let ok = |body: &[u8]| Response { status: "HTTP/1.0 200 OK".into(), body: body.to_vec() };
         check_hello("a", &ok(b"hello a\n")).unwrap();
@@ -294,12 +249,6 @@ pub(crate) mod tests {
         let err = check_big(&ok(&body)).unwrap_err().to_string();
         assert!(err.contains("byte 70000"), "{err}");
         assert!(check_big(&ok(&body[1..])).is_err());
-    }
-
-    #[test]
-    fn the_big_pattern_is_network_demos() {
-        // bigByte 0, 1, 2 and 255 as network-demo computes them.
-        assert_eq!([big_byte(0), big_byte(1), big_byte(2), big_byte(255)], [0, 158, 60, 153]);
     }
 
     #[test]

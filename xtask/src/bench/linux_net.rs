@@ -222,18 +222,8 @@ pub fn initramfs(busybox: &Path, program: &Path, args: &[&str], modules: &[(Stri
     dom0::add(&mut tree, "bin/busybox", exe(read(busybox)?));
     dom0::add(&mut tree, &format!("{PROGRAM_DIR}/{name}"), exe(read(program)?));
 
-    let interpreter = crate::elf_symbols::interpreter(program)?;
-    if interpreter != dom0::LOADER {
-        bail!("{} asks for the loader {interpreter}, not {}", program.display(), dom0::LOADER);
-    }
-    let loader = dom0::LOADER.rsplit('/').next().expect("a path");
-    let host_loader = crate::elf_symbols::find_system_library(loader)?;
-    dom0::add(&mut tree, dom0::LOADER.trim_start_matches('/'), exe(read(&host_loader)?));
-    let libraries = crate::elf_symbols::library_closure(&[program.to_path_buf()], dom0::RUNTIME_LIBRARIES, loader,
-                                                        crate::elf_symbols::find_system_library)?;
-    for (lib, path) in libraries {
-        dom0::add(&mut tree, &format!("lib/x86_64-linux-gnu/{lib}"), exe(read(&path)?));
-    }
+    // the host's: the program was linked against them
+    dom0::add_loader_and_libraries(&mut tree, &[program.to_path_buf()], crate::elf_symbols::find_system_library)?;
     for (module, path) in modules {
         dom0::add(&mut tree, &format!("lib/modules/{module}.ko"), Node::File { mode: 0o644, data: read(path)? });
     }

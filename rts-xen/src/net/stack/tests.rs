@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use smoltcp::phy::{DeviceCapabilities, Medium};
 
-pub(crate) type Queue = Rc<RefCell<VecDeque<Vec<u8>>>>;
+type Queue = Rc<RefCell<VecDeque<Vec<u8>>>>;
 
 /// One end of the wire: sends into `out`, receives from `inp`.
 pub(crate) struct End {
@@ -57,7 +57,7 @@ impl Device for End {
 thread_local! {
     /// Page runs from the host allocator, counted per test thread so that
     /// leaks show.
-    pub(crate) static PAGES_OUT: AtomicUsize = const { AtomicUsize::new(0) };
+    static PAGES_OUT: AtomicUsize = const { AtomicUsize::new(0) };
 }
 
 fn host_alloc(bytes: usize) -> Option<*mut u8> {
@@ -86,7 +86,7 @@ fn storage() -> &'static mut [SocketStorage<'static>] {
     (0..MAX_SOCKETS).map(|_| SocketStorage::EMPTY).collect::<Vec<_>>().leak()
 }
 
-pub(crate) const GUEST: u32 = 0x0a00_020f; // 10.0.2.15
+const GUEST: u32 = 0x0a00_020f; // 10.0.2.15
 pub(crate) const HOST: u32 = 0x0a00_0202; // 10.0.2.2
 
 pub(crate) fn fixed(address: [u8; 4]) -> config::Config {
@@ -124,6 +124,14 @@ impl Net {
         }
     }
 
+    /// A guest socket listening on `port` with `backlog`.
+    fn listen(&mut self, port: u16, backlog: i32) -> i32 {
+        let l = self.guest.socket(Kind::Tcp).unwrap();
+        self.guest.bind(l, Endpoint::new(0, port)).unwrap();
+        self.guest.listen(l, backlog).unwrap();
+        l
+    }
+
     /// Connects from the host to the guest's `port`; the host's handle.
     fn connect(&mut self, port: u16) -> i32 {
         let c = self.host.socket(Kind::Tcp).unwrap();
@@ -147,9 +155,7 @@ fn recv_all(s: &mut Stack<End>, h: i32, now: Instant) -> Vec<u8> {
 #[test]
 fn tcp_connect_accept_echo_and_orderly_close() {
     let mut net = Net::new();
-    let l = net.guest.socket(Kind::Tcp).unwrap();
-    net.guest.bind(l, Endpoint::new(0, 7)).unwrap();
-    net.guest.listen(l, 4).unwrap();
+    let l = net.listen(7, 4);
     assert_eq!(net.guest.accept(l, ), Err(EAGAIN));
     assert_eq!(net.guest.ready(l, net.now), Ok(0));
 
@@ -238,9 +244,7 @@ fn refused_and_reset_connections_report_their_errors_once() {
     assert_eq!(net.host.send(c, b"x", None, net.now), Err(EPIPE));
 
     // SO_LINGER 0 on the server: close() resets the client
-    let l = net.guest.socket(Kind::Tcp).unwrap();
-    net.guest.bind(l, Endpoint::new(0, 7)).unwrap();
-    net.guest.listen(l, 1).unwrap();
+    let l = net.listen(7, 1);
     let c = net.connect(7);
     net.run(20);
     let (a, _) = net.guest.accept(l).unwrap();
@@ -326,9 +330,7 @@ fn a_server_closing_more_connections_than_sockets_keeps_accepting() {
     // server does), so each leaves a TIME-WAIT socket behind; more of them
     // than the table holds come within TIME_WAIT_KEPT.
     let mut net = Net::new();
-    let l = net.guest.socket(Kind::Tcp).unwrap();
-    net.guest.bind(l, Endpoint::new(0, 80)).unwrap();
-    net.guest.listen(l, 4).unwrap();
+    let l = net.listen(80, 4);
     let rounds = MAX_SOCKETS + 50;
     let started = net.now;
     for i in 0..rounds {
@@ -360,9 +362,7 @@ fn closing_everything_returns_every_page_run() {
     let before = PAGES_OUT.with(|p| p.load(Ordering::SeqCst));
     {
         let mut net = Net::new();
-        let l = net.guest.socket(Kind::Tcp).unwrap();
-        net.guest.bind(l, Endpoint::new(0, 7)).unwrap();
-        net.guest.listen(l, 8).unwrap();
+        let l = net.listen(7, 8);
         let cs: Vec<i32> = (0..4).map(|_| net.connect(7)).collect();
         net.run(20);
         let accepted: Vec<i32> = (0..4).map(|_| net.guest.accept(l).unwrap().0).collect();
@@ -414,9 +414,7 @@ fn a_network_switched_off_refuses_sockets() {
 #[test]
 fn bulk_transfer_survives_full_buffers() {
     let mut net = Net::new();
-    let l = net.guest.socket(Kind::Tcp).unwrap();
-    net.guest.bind(l, Endpoint::new(0, 7)).unwrap();
-    net.guest.listen(l, 1).unwrap();
+    let l = net.listen(7, 1);
     let c = net.connect(7);
     net.run(10);
     let (a, _) = net.guest.accept(l).unwrap();
