@@ -91,7 +91,7 @@ impl Scratch {
         let scratch = Scratch { dir: tempfile::tempdir().unwrap() };
         scratch.give(scratch.path());
         let xtask = scratch.path().join("xtask");
-        std::fs::copy(env!("CARGO_BIN_EXE_xtask"), &xtask).unwrap();
+        halvm_bootkit::copy_executable(Path::new(env!("CARGO_BIN_EXE_xtask")), &xtask).unwrap();
         scratch.give(&xtask);
         scratch
     }
@@ -106,16 +106,17 @@ impl Scratch {
     }
 
     fn write(&self, name: &str, text: &str, executable: bool) -> PathBuf {
-        use std::os::unix::fs::PermissionsExt;
         let path = self.path().join(name);
         let parent = path.parent().unwrap();
         if !parent.exists() {
             std::fs::create_dir_all(parent).unwrap();
             self.give(parent);
         }
-        std::fs::write(&path, text).unwrap();
-        let mode = if executable { 0o755 } else { 0o644 };
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        if executable {
+            halvm_bootkit::write_executable(&path, text).unwrap();
+        } else {
+            std::fs::write(&path, text).unwrap();
+        }
         self.give(&path);
         path
     }

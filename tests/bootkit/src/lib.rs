@@ -17,6 +17,7 @@
 
 mod console;
 pub mod echo;
+mod executable;
 mod host;
 pub mod http_demo;
 pub mod image;
@@ -26,6 +27,7 @@ mod raw;
 pub mod xen;
 
 pub use console::{ConsoleLog, Line};
+pub use executable::{copy_executable, write_executable};
 pub use host::{kvm_usable, probe_kvm, qemu_available, qemu_binary, xen_available, KvmProbe, SkipCause, Unavailable, PROBE_LINE};
 pub use outcome::{End, Outcome};
 pub use qemu::{quote_args, shell_quote, user_network_args, Accel, Boot, Forward, Machine};

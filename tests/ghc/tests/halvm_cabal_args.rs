@@ -6,26 +6,19 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A fake prefix holding the real halvm-cabal script and a stand-in cabal,
-/// made once: writing executables while other test threads fork and exec
-/// can fail with "text file busy".
-fn fake_prefix() -> &'static tempfile::TempDir {
-    static PREFIX: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    PREFIX.get_or_init(make_fake_prefix)
-}
+use halvm_bootkit::{copy_executable, write_executable};
 
-fn make_fake_prefix() -> tempfile::TempDir {
+/// A fake prefix holding the real halvm-cabal script and a stand-in cabal.
+fn fake_prefix() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("bin");
     let cabal_dir = dir.path().join("lib/halvm/cabal-install");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(&cabal_dir).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../toolchain/bin/halvm-cabal");
-    std::fs::copy(script, bin.join("halvm-cabal")).unwrap();
-    let stand_in = cabal_dir.join("cabal");
-    std::fs::write(&stand_in, "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).unwrap();
+    copy_executable(&script, &bin.join("halvm-cabal")).unwrap();
+    let stand_in = "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n";
+    write_executable(&cabal_dir.join("cabal"), stand_in).unwrap();
     dir
 }
 
@@ -71,20 +64,10 @@ fn tool_options_follow_the_command_word_before_the_programs_arguments() {
     assert_eq!(got, expected);
 }
 
-/// A fake prefix like [`fake_prefix`]'s with a platform id (made once, for
-/// the same reason).
-fn fake_prefix_with_platform_id() -> &'static tempfile::TempDir {
-    static PREFIX: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
-    PREFIX.get_or_init(|| {
-        let dir = make_fake_prefix();
-        std::fs::write(dir.path().join("lib/halvm/platform-id"), "00ff00ff00ff00ff\n").unwrap();
-        dir
-    })
-}
-
 #[test]
 fn builds_carry_the_platform_id_so_that_a_platform_change_relinks() {
-    let (prefix, state) = (fake_prefix_with_platform_id(), tempfile::tempdir().unwrap());
+    let (prefix, state) = (fake_prefix(), tempfile::tempdir().unwrap());
+    std::fs::write(prefix.path().join("lib/halvm/platform-id"), "00ff00ff00ff00ff\n").unwrap();
     let option = "--ghc-options=-optl-Wl,--defsym=halvm_platform_00ff00ff00ff00ff=0".to_string();
     for command in ["build", "list-bin", "install"] {
         let got = arguments(&run(prefix.path(), state.path(), &[command, "x"]));

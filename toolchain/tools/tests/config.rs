@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::os::unix::fs::symlink;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -17,8 +17,7 @@ fn installed_copy(root: &Path) -> PathBuf {
     let bin = root.join("bin");
     std::fs::create_dir_all(&bin).unwrap();
     let copy = bin.join("halvm-config");
-    std::fs::copy(env!("CARGO_BIN_EXE_halvm-config"), &copy).unwrap();
-    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o755)).unwrap();
+    halvm_bootkit::copy_executable(Path::new(env!("CARGO_BIN_EXE_halvm-config")), &copy).unwrap();
     copy
 }
 

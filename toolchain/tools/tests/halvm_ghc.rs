@@ -6,11 +6,11 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use common::*;
+use halvm_bootkit::{copy_executable, write_executable};
 
 /// A prefix holding halvm-ghc and a stand-in for the cross GHC, which
 /// writes its arguments, one a line, to `<prefix>/ghc-args` and exits
@@ -20,12 +20,9 @@ fn fake_prefix(root: &Path, with_info_object: bool) -> PathBuf {
     let lib = root.join("lib/halvm/lib");
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(&lib).unwrap();
-    std::fs::copy(repo().join("toolchain/bin/halvm-ghc"), bin.join("halvm-ghc")).unwrap();
+    copy_executable(&repo().join("toolchain/bin/halvm-ghc"), &bin.join("halvm-ghc")).unwrap();
     let fake = "#!/bin/sh\nprefix=$(dirname \"$0\")/..\nprintf '%s\\n' \"$@\" > \"$prefix/ghc-args\"\nexit 3\n";
-    std::fs::write(bin.join("x86_64-halvm-linux-ghc"), fake).unwrap();
-    for tool in ["halvm-ghc", "x86_64-halvm-linux-ghc"] {
-        std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(0o755)).unwrap();
-    }
+    write_executable(&bin.join("x86_64-halvm-linux-ghc"), fake).unwrap();
     if with_info_object {
         let info = info_object(root);
         std::fs::rename(info, lib.join("halvm-info.o")).unwrap();
@@ -121,7 +118,7 @@ fn without_rtsopts_or_info_object_the_arguments_pass_unchanged() {
 fn files_and_tmp_size_become_one_linked_object() {
     let dir = tempfile::tempdir().unwrap();
     let prefix = fake_prefix(&dir.path().join("prefix"), false);
-    std::fs::copy(env!("CARGO_BIN_EXE_halvm-files"), prefix.join("bin/halvm-files")).unwrap();
+    copy_executable(Path::new(env!("CARGO_BIN_EXE_halvm-files")), &prefix.join("bin/halvm-files")).unwrap();
     let cache = dir.path().join("cache");
     let tree = dir.path().join("tree");
     std::fs::create_dir_all(tree.join("etc")).unwrap();

@@ -101,8 +101,7 @@ fn without_accel_kvm_is_probed_once_and_remembered() {
     let wrapper = format!(
         "#!/bin/sh\nprev=\nfor a in \"$@\"; do [ \"$prev\" = -accel ] && echo \"$a\" >> '{}'; prev=$a; done\nexec '{}' \"$@\"\n",
         log.display(), real.display());
-    std::fs::write(bin.join("qemu-system-x86_64"), wrapper).unwrap();
-    std::fs::set_permissions(bin.join("qemu-system-x86_64"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    halvm_bootkit::write_executable(&bin.join("qemu-system-x86_64"), wrapper).unwrap();
     let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(&std::env::var_os("PATH").unwrap()))).unwrap();
     let image = link_image(dir.path(), "guest", TRIVIAL_GUEST, &[]);
     let cache = dir.path().join("cache");
