@@ -190,7 +190,6 @@ mod tests {
 
     #[test]
     fn the_private_copy_is_asked_for_its_version_only_when_complete() {
-        use std::os::unix::fs::PermissionsExt;
         let sh = Shell::new().unwrap();
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("platform-ghc");
@@ -198,8 +197,7 @@ mod tests {
         atomic_dir::ensure(&dir, "k", |out| {
             std::fs::create_dir_all(out.join("bin"))?;
             let ghc = out.join("bin/ghc");
-            std::fs::write(&ghc, "#!/bin/sh\necho 9.0.1\n")?;
-            std::fs::set_permissions(&ghc, std::fs::Permissions::from_mode(0o755))?;
+            halvm_bootkit::write_executable(&ghc, "#!/bin/sh\necho 9.0.1\n")?;
             Ok(())
         })
         .unwrap();

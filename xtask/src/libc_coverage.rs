@@ -340,10 +340,8 @@ mod tests {
     }
 
     fn write_script(path: &Path, body: &str) {
-        use std::os::unix::fs::PermissionsExt;
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, format!("#!/bin/sh\n{body}\n")).unwrap();
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        halvm_bootkit::write_executable(path, format!("#!/bin/sh\n{body}\n")).unwrap();
     }
 
     fn check(fake: &FakePrefix) -> Coverage {

@@ -309,9 +309,7 @@ mod tests {
         let log = tmp.path().join("log");
         let shim = |name: &str, body: &str| {
             let path = tmp.path().join(name);
-            std::fs::write(&path, format!("#!/bin/sh\necho \"{name} $*\" >> {}\n{body}\n", log.display())).unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            halvm_bootkit::write_executable(&path, format!("#!/bin/sh\necho \"{name} $*\" >> {}\n{body}\n", log.display())).unwrap();
         };
         shim("insmod", "");
         shim("ip", &match fail_on {
