@@ -1,4 +1,8 @@
-/* <netdb.h>: there is no resolver; lookups fail (EAI_FAIL / NULL). */
+/* <netdb.h>: getaddrinfo and gethostbyname take numeric IPv4 addresses,
+ * localhost, and names asked of a DNS server over the network stack (A
+ * records; the server from DHCP or halvm.dns=). No IPv6, no reverse
+ * lookups, no service or protocol databases: those calls fail (see
+ * minlibc/README.md). */
 #ifndef _NETDB_H
 #define _NETDB_H
 #include <netinet/in.h>

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -496,6 +497,56 @@ int getaddrinfo(const char *restrict node, const char *restrict service, const s
         return EAI_SERVICE;
     *res = head;
     return 0;
+}
+
+/* ----------------------------------------------------- gethostbyname */
+
+int h_errno;
+
+/* The h_errno of a getaddrinfo error, as glibc's gethostbyname sets it. */
+static int host_error(int eai)
+{
+    switch (eai) {
+    case EAI_NONAME: return HOST_NOT_FOUND;
+    case EAI_NODATA: return NO_DATA;
+    case EAI_AGAIN: return TRY_AGAIN;
+    default: return NO_RECOVERY;
+    }
+}
+
+/* The old lookup, for C code that still uses it: getaddrinfo's IPv4
+ * addresses of `name` in one static hostent, overwritten by the next call
+ * (as in every libc). h_name is the canonical name; h_aliases holds the
+ * name asked for when DNS's canonical name differs (a CNAME). */
+struct hostent *gethostbyname(const char *name)
+{
+    static char canonical[256], alias[256];
+    static char *aliases[2];
+    static struct in_addr addrs[MAX_ADDRS];
+    static char *addr_list[MAX_ADDRS + 1];
+    static struct hostent host;
+    struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_STREAM, .ai_flags = AI_CANONNAME }, *res;
+    int e = getaddrinfo(name, NULL, &hints, &res);
+    if (e) {
+        h_errno = host_error(e);
+        return NULL;
+    }
+    snprintf(canonical, sizeof canonical, "%s", res->ai_canonname ? res->ai_canonname : name);
+    int n = 0;
+    for (struct addrinfo *a = res; a && n < MAX_ADDRS; a = a->ai_next, n++) {
+        addrs[n] = ((struct sockaddr_in *)a->ai_addr)->sin_addr;
+        addr_list[n] = (char *)&addrs[n];
+    }
+    addr_list[n] = NULL;
+    freeaddrinfo(res);
+    aliases[0] = aliases[1] = NULL;
+    if (strcasecmp(canonical, name)) {
+        snprintf(alias, sizeof alias, "%s", name);
+        aliases[0] = alias;
+    }
+    host = (struct hostent){ .h_name = canonical, .h_aliases = aliases, .h_addrtype = AF_INET,
+                             .h_length = sizeof(struct in_addr), .h_addr_list = addr_list };
+    return &host;
 }
 
 void freeaddrinfo(struct addrinfo *ai)

@@ -15,7 +15,8 @@
  *   silent.halvm.test    nothing, ever
  *   any other name       NXDOMAIN
  *
- * The host side checks which queries arrived (none for localhost, a
+ * gethostbyname is asked some of the same names. The host side checks
+ * which queries arrived (none for localhost, a numeric address, a
  * numeric-only lookup or an invalid name) and the times printed here.
  * Console lines start with "dns_lookup: "; the status is the number of
  * failed checks (0: all passed).
@@ -73,6 +74,27 @@ static int lookup(const char *name, const char *service, int flags, int socktype
     return e;
 }
 
+/* gethostbyname of `name` as one line in `got` ("h_name aliases: ...
+ * addresses: ..."), or its h_errno ("h_errno N"); printed too. */
+static void host_lookup(const char *name, char *got, size_t cap)
+{
+    struct hostent *h = gethostbyname(name);
+    if (!h) {
+        snprintf(got, cap, "h_errno %d", h_errno);
+    } else {
+        size_t at = (size_t)snprintf(got, cap, "%s type %d length %d aliases:", h->h_name, h->h_addrtype, h->h_length);
+        for (char **a = h->h_aliases; *a && at < cap; a++)
+            at += (size_t)snprintf(got + at, cap - at, " %s", *a);
+        at += (size_t)snprintf(got + at, cap - at, " addresses:");
+        for (char **a = h->h_addr_list; *a && at < cap; a++) {
+            char ip[16];
+            inet_ntop(AF_INET, *a, ip, sizeof ip);
+            at += (size_t)snprintf(got + at, cap - at, " %s", ip);
+        }
+    }
+    printf("dns_lookup: gethostbyname %s: %s\n", name, got);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IOLBF, 0);
@@ -102,6 +124,24 @@ int main(void)
     check(lookup("numeric.halvm.test", "80", AI_NUMERICHOST, 0, got, sizeof got) == EAI_NONAME,
           "AI_NUMERICHOST: EAI_NONAME");
     check(lookup("bad..name.halvm.test", "80", 0, 0, got, sizeof got) == EAI_NONAME, "an invalid name: EAI_NONAME");
+
+    /* the old interface: the same lookups */
+    host_lookup("many.halvm.test", got, sizeof got);
+    check(!strcmp(got, "many.halvm.test type 2 length 4 aliases: addresses: 192.0.2.1 192.0.2.2 192.0.2.3"),
+          "gethostbyname: every address");
+    host_lookup("alias.halvm.test", got, sizeof got);
+    check(!strcmp(got, "service.halvm.test type 2 length 4 aliases: alias.halvm.test addresses: 192.0.2.7"),
+          "gethostbyname: the canonical name, the name asked among the aliases");
+    host_lookup("10.1.2.3", got, sizeof got);
+    check(!strcmp(got, "10.1.2.3 type 2 length 4 aliases: addresses: 10.1.2.3"), "gethostbyname: a number");
+    host_lookup("localhost", got, sizeof got);
+    check(!strcmp(got, "localhost type 2 length 4 aliases: addresses: 127.0.0.1"), "gethostbyname: localhost");
+    host_lookup("missing.halvm.test", got, sizeof got);
+    check(!strcmp(got, "h_errno 1"), "gethostbyname: NXDOMAIN is HOST_NOT_FOUND");
+    host_lookup("empty.halvm.test", got, sizeof got);
+    check(!strcmp(got, "h_errno 4"), "gethostbyname: no A record is NO_DATA");
+    host_lookup("broken.halvm.test", got, sizeof got);
+    check(!strcmp(got, "h_errno 2"), "gethostbyname: SERVFAIL is TRY_AGAIN");
 
     /* no reverse lookups */
     struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(80) };

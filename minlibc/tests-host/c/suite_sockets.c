@@ -3,8 +3,8 @@
  * byte order, inet_aton/inet_addr/inet_pton/inet_ntop on random and
  * hand-picked text and addresses, getaddrinfo for numeric hosts and
  * services, getnameinfo with numeric flags, gai_strerror. Then
- * getaddrinfo of names through the platform's resolver, which the test
- * platform scripts (host_resolve_*). And socket.c's argument checks,
+ * getaddrinfo and gethostbyname of names through the platform's
+ * resolver, which the test platform scripts (host_resolve_*). And socket.c's argument checks,
  * which need no network (the test platform has none: every other
  * halvm_net_* call answers -ENETDOWN).
  */
@@ -31,6 +31,8 @@ int ml_getaddrinfo(const char *, const char *, const struct addrinfo *, struct a
 void ml_freeaddrinfo(struct addrinfo *);
 const char *ml_gai_strerror(int);
 int ml_getnameinfo(const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int);
+struct hostent *ml_gethostbyname(const char *);
+extern int ml_h_errno;
 int ml_socket(int, int, int);
 int ml_socketpair(int, int, int, int[2]);
 int ml_bind(int, const struct sockaddr *, socklen_t);
@@ -327,6 +329,47 @@ static void check_names(struct report *r)
     host_resolve_result = -ENETDOWN;
 }
 
+/* gethostbyname: getaddrinfo's lookup in a hostent; errors in h_errno */
+static void check_gethostbyname(struct report *r)
+{
+    int calls = host_resolve_calls;
+    struct hostent *h = ml_gethostbyname("10.1.2.3");
+    CHECK(r, h && !strcmp(h->h_name, "10.1.2.3") && h->h_addrtype == AF_INET && h->h_length == 4 &&
+          !h->h_aliases[0] && h->h_addr_list[0] && !h->h_addr_list[1] &&
+          ((struct in_addr *)h->h_addr_list[0])->s_addr == htonl(0x0a010203), "gethostbyname of a number");
+    CHECK(r, host_resolve_calls == calls, "gethostbyname of a number asks no resolver");
+
+    for (int i = 0; i < 64; i++)
+        host_resolve_addrs[i] = 0xc6336400u + (uint32_t)i;
+    host_resolve_result = 64;
+    host_resolve_canonical = "service.halvm.test";
+    h = ml_gethostbyname("alias.halvm.test");
+    int n = 0;
+    for (char **a = h ? h->h_addr_list : NULL; a && *a; a++)
+        n++;
+    CHECK(r, h && n == 32 && ((struct in_addr *)h->h_addr_list[31])->s_addr == htonl(0xc633641f),
+          "gethostbyname: 32 of 64 addresses, in order (%d)", n);
+    CHECK(r, h && !strcmp(h->h_name, "service.halvm.test") && h->h_aliases[0] &&
+          !strcmp(h->h_aliases[0], "alias.halvm.test") && !h->h_aliases[1], "gethostbyname: a CNAME's name an alias");
+    host_resolve_canonical = "Service.halvm.test";
+    h = ml_gethostbyname("service.halvm.test");
+    CHECK(r, h && !strcmp(h->h_name, "Service.halvm.test") && !h->h_aliases[0], "gethostbyname: no alias for its own name");
+
+    static const struct { int err, h_errno_value; } errors[] = {
+        { ENOENT, HOST_NOT_FOUND }, { EINVAL, HOST_NOT_FOUND }, { ENODATA, NO_DATA }, { ETIMEDOUT, TRY_AGAIN },
+        { ENETUNREACH, TRY_AGAIN }, { EDESTADDRREQ, NO_RECOVERY }, { ENETDOWN, NO_RECOVERY }, { ENOBUFS, NO_RECOVERY },
+    };
+    for (size_t i = 0; i < sizeof errors / sizeof *errors; i++) {
+        host_resolve_result = -errors[i].err;
+        ml_h_errno = 0;
+        h = ml_gethostbyname("x.halvm.test");
+        CHECK(r, !h && ml_h_errno == errors[i].h_errno_value, "gethostbyname, resolver error %d: h_errno %d, expected %d",
+              errors[i].err, ml_h_errno, errors[i].h_errno_value);
+    }
+    host_resolve_canonical = NULL;
+    host_resolve_result = -ENETDOWN;
+}
+
 static void check_getnameinfo(struct report *r, uint64_t *s, unsigned long cases)
 {
     for (unsigned long i = 0; i < cases; i++) {
@@ -404,6 +447,7 @@ unsigned long suite_sockets(uint64_t seed, unsigned long cases, char *buf, size_
     check_inet_ntop(&r, &s, cases);
     check_getaddrinfo(&r);
     check_names(&r);
+    check_gethostbyname(&r);
     check_getnameinfo(&r, &s, cases);
     check_socket_arguments(&r);
     return r.failures;

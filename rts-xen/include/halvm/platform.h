@@ -206,6 +206,9 @@ _Noreturn void halvm_exit(int status);
  * ('single', "double" with \" \\ escapes, backslash outside quotes;
  * quoted and unquoted parts join into one word).
  * argv[0] is "halvm"; argv[argc] is NULL. Same values main() receives.
+ * Words of the form halvm.NAME=VALUE, wherever they stand, are the
+ * platform's own settings (network address, DNS server, ...): they are
+ * read by the platform and are not in argv.
  * A line longer than 4096 bytes, with more than 255 arguments, or with an
  * unterminated quote or a trailing backslash ends the guest with a message
  * and HALVM_EXIT_BAD_CMDLINE before main() runs.
