@@ -95,10 +95,8 @@ pub fn build_images(sh: &Shell, layout: &Layout, built: &Built) -> Result<PathBu
 
     // Each image was linked against the prefix's current platform: a
     // build that changed only rts-xen or minlibc relinks (halvm-cabal and
-    // halvm-ghc put lib/halvm/platform-id into the link).
-    let platform_id = std::fs::read_to_string(prefix.join("lib/halvm/platform-id"))
-        .context("reading the prefix's lib/halvm/platform-id")?;
-    let symbol = format!("halvm_platform_{}", platform_id.trim());
+    // halvm-ghc put the platform's symbol into the link).
+    let symbol = halvm_tools::prefix::Prefix { root: prefix.to_path_buf() }.platform_symbol()?;
     for image in &halvm_bins {
         if !crate::elf_symbols::linked_into(image)?.contains(&symbol) {
             bail!("{} was not linked against the prefix's current platform (no symbol {symbol}): \

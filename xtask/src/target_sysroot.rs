@@ -117,7 +117,8 @@ impl Sysroot {
             hash.update(std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?);
         }
         let id = format!("{:x}", hash.finalize());
-        crate::fsutil::write_if_changed(&self.halvm_dir().join("platform-id"), format!("{}\n", &id[..16]).as_bytes())
+        let file = self.root.join(halvm_tools::prefix::PLATFORM_ID);
+        crate::fsutil::write_if_changed(&file, format!("{}\n", &id[..16]).as_bytes())
     }
 }
 

@@ -8,7 +8,9 @@ use std::process::{Command, Output};
 
 use halvm_bootkit::{copy_executable, write_executable};
 
-/// A fake prefix holding the real halvm-cabal script and a stand-in cabal.
+/// A fake prefix holding the real halvm-cabal script, a stand-in cabal,
+/// and a stand-in halvm-config whose platform symbol is the file
+/// `platform-symbol` (none: it fails, as halvm-config without an id).
 fn fake_prefix() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("bin");
@@ -19,6 +21,8 @@ fn fake_prefix() -> tempfile::TempDir {
     copy_executable(&script, &bin.join("halvm-cabal")).unwrap();
     let stand_in = "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n";
     write_executable(&cabal_dir.join("cabal"), stand_in).unwrap();
+    let config = "#!/bin/sh\n[ \"$*\" = --platform-symbol ] && exec cat \"$(dirname \"$0\")/../platform-symbol\"\nexit 2\n";
+    write_executable(&bin.join("halvm-config"), config).unwrap();
     dir
 }
 
@@ -67,7 +71,7 @@ fn tool_options_follow_the_command_word_before_the_programs_arguments() {
 #[test]
 fn builds_carry_the_platform_id_so_that_a_platform_change_relinks() {
     let (prefix, state) = (fake_prefix(), tempfile::tempdir().unwrap());
-    std::fs::write(prefix.path().join("lib/halvm/platform-id"), "00ff00ff00ff00ff\n").unwrap();
+    std::fs::write(prefix.path().join("platform-symbol"), "halvm_platform_00ff00ff00ff00ff\n").unwrap();
     let option = "--ghc-options=-optl-Wl,--defsym=halvm_platform_00ff00ff00ff00ff=0".to_string();
     for command in ["build", "list-bin", "install"] {
         let got = arguments(&run(prefix.path(), state.path(), &[command, "x"]));

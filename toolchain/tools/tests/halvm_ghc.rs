@@ -21,6 +21,7 @@ fn fake_prefix(root: &Path, with_info_object: bool) -> PathBuf {
     std::fs::create_dir_all(&bin).unwrap();
     std::fs::create_dir_all(&lib).unwrap();
     copy_executable(&repo().join("toolchain/bin/halvm-ghc"), &bin.join("halvm-ghc")).unwrap();
+    copy_executable(Path::new(env!("CARGO_BIN_EXE_halvm-config")), &bin.join("halvm-config")).unwrap();
     let fake = "#!/bin/sh\nprefix=$(dirname \"$0\")/..\nprintf '%s\\n' \"$@\" > \"$prefix/ghc-args\"\nexit 3\n";
     write_executable(&bin.join("x86_64-halvm-linux-ghc"), fake).unwrap();
     if with_info_object {
@@ -32,13 +33,19 @@ fn fake_prefix(root: &Path, with_info_object: bool) -> PathBuf {
 
 /// Runs halvm-ghc with `args`; returns the arguments GHC received.
 fn halvm_ghc(prefix: &Path, cache: &Path, args: &[&str]) -> Vec<String> {
-    let status = Command::new(prefix.join("bin/halvm-ghc"))
+    halvm_ghc_stderr(prefix, cache, args).0
+}
+
+/// [`halvm_ghc`], and what halvm-ghc wrote to standard error.
+fn halvm_ghc_stderr(prefix: &Path, cache: &Path, args: &[&str]) -> (Vec<String>, String) {
+    let out = Command::new(prefix.join("bin/halvm-ghc"))
         .args(args)
         .env("XDG_CACHE_HOME", cache)
-        .status()
+        .output()
         .unwrap();
-    assert_eq!(status.code(), Some(3), "GHC's exit status must come through");
-    std::fs::read_to_string(prefix.join("ghc-args")).unwrap().lines().map(String::from).collect()
+    assert_eq!(out.status.code(), Some(3), "GHC's exit status must come through");
+    let got = std::fs::read_to_string(prefix.join("ghc-args")).unwrap().lines().map(String::from).collect();
+    (got, String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 fn strings(a: &[&str]) -> Vec<String> {
@@ -70,20 +77,27 @@ fn links_get_the_info_object_and_a_note_with_the_last_rtsopts() {
     assert_eq!(report.info("rtsopts"), Some("-M8m 'two words' \"q\" \\"));
 }
 
-/// The platform's hash (lib/halvm/platform-id) reaches the link options,
-/// so that GHC relinks an image when the platform changed; a missing or
-/// malformed one adds nothing.
+/// The platform's symbol (halvm-config --platform-symbol, from
+/// lib/halvm/platform-id) reaches the link options, so that GHC relinks
+/// an image when the platform changed; without a valid id halvm-ghc links
+/// without it, and halvm-config's complaint reaches the user.
 #[test]
-fn the_platform_id_goes_into_the_link_options() {
+fn the_platform_symbol_goes_into_the_link_options() {
     let dir = tempfile::tempdir().unwrap();
     let prefix = fake_prefix(&dir.path().join("prefix"), false);
     let cache = dir.path().join("cache");
     let option = |args: &[String]| args.iter().filter(|a| a.contains("halvm_platform_")).cloned().collect::<Vec<_>>();
-    assert!(option(&halvm_ghc(&prefix, &cache, &["Main.hs"])).is_empty(), "no platform-id, no option");
+    let (args, err) = halvm_ghc_stderr(&prefix, &cache, &["Main.hs"]);
+    assert!(option(&args).is_empty(), "no platform-id, no option");
+    assert!(err.contains("platform-id is missing"), "{err}");
     std::fs::write(prefix.join("lib/halvm/platform-id"), "0123456789abcdef\n").unwrap();
-    assert_eq!(option(&halvm_ghc(&prefix, &cache, &["Main.hs"])), ["-optl-Wl,--defsym=halvm_platform_0123456789abcdef=0"]);
+    let (args, err) = halvm_ghc_stderr(&prefix, &cache, &["Main.hs"]);
+    assert_eq!(option(&args), ["-optl-Wl,--defsym=halvm_platform_0123456789abcdef=0"]);
+    assert!(err.is_empty(), "{err}");
     std::fs::write(prefix.join("lib/halvm/platform-id"), "0123 x; rm\n").unwrap();
-    assert!(option(&halvm_ghc(&prefix, &cache, &["Main.hs"])).is_empty(), "a malformed id is ignored");
+    let (args, err) = halvm_ghc_stderr(&prefix, &cache, &["Main.hs"]);
+    assert!(option(&args).is_empty(), "a malformed id is not used");
+    assert!(err.contains("not 16 hex digits"), "{err}");
 }
 
 /// GHC relinks when the -optl options differ from those recorded in the

@@ -44,6 +44,10 @@ struct Cli {
     /// The directory of the target's libraries: librts_xen.a, libc.a, libm.a, halvm-info.o
     #[arg(long)]
     libdir: bool,
+    /// The symbol naming the platform libraries (rts-xen, minlibc, libm, linker script) of this
+    /// prefix: halvm-ghc defines it in every image so that a platform change relinks images
+    #[arg(long)]
+    platform_symbol: bool,
 }
 
 const AFTER_HELP: &str = "\
@@ -61,6 +65,10 @@ halvm linker script. So --cflags is empty: it exists so that build systems can a
 and would name flags a future toolchain needs beyond --cc. --libs is the build-info
 object: linking it records the halvm and GHC versions in the image, for halvm-inspect.
 --ldscript and --libdir are for build systems that link with their own commands.
+--platform-symbol is halvm_platform_<id>, the id a hash of rts-xen, minlibc, libm and
+the linker script: halvm-ghc links every image with -Wl,--defsym=<symbol>=0 (GHC
+relinks when link options change, so images follow a platform change); build systems
+that link C images themselves can do the same.
 
 Exit status: 0 all values printed; 1 the prefix is incomplete (a file is missing) or
 this program is not installed in a prefix's bin/; 2 wrong usage (no value asked for).";
@@ -76,10 +84,11 @@ enum Query {
     Libs,
     Ldscript,
     Libdir,
+    PlatformSymbol,
 }
 
 impl Query {
-    const ALL: [(Query, &'static str); 9] = [
+    const ALL: [(Query, &'static str); 10] = [
         (Query::Prefix, "prefix"),
         (Query::Version, "version"),
         (Query::GhcVersion, "ghc_version"),
@@ -89,6 +98,7 @@ impl Query {
         (Query::Libs, "libs"),
         (Query::Ldscript, "ldscript"),
         (Query::Libdir, "libdir"),
+        (Query::PlatformSymbol, "platform_symbol"),
     ];
 
     fn answer(self, prefix: &dyn Fn() -> Result<Prefix>) -> Result<String> {
@@ -115,6 +125,7 @@ impl Query {
                 let p = prefix()?;
                 path(p.existing(p.libdir())?)
             }
+            Query::PlatformSymbol => prefix()?.platform_symbol()?,
         })
     }
 }
