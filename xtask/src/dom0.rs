@@ -2,7 +2,8 @@
 //! initial domain, with an initramfs holding busybox, Xen's toolstack,
 //! curl and the libraries they load, and `/init` (tests/domu/init), all taken from the
 //! pinned `dom0-*` packages of toolchain/versions.toml. The packages are
-//! unpacked with `dpkg-deb -x`, never installed.
+//! unpacked with `dpkg-deb -x`, never installed; from the kernel's, only
+//! the kernel and the modules dom0 needs are taken (kernel_package.rs).
 //!
 //! ```text
 //! build/dom0/
@@ -22,6 +23,7 @@ use xshell::Shell;
 
 use crate::cpio::CpioWriter;
 use crate::input_key::InputKey;
+use crate::kernel_package::{self, Module};
 use crate::layout::Layout;
 use crate::manifest::Manifest;
 use crate::progress::Step;
@@ -53,10 +55,12 @@ const LIBRARY_DIRS: &[&str] = &["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gn
 const LIBRARY_DIR: &str = "lib/x86_64-linux-gnu";
 /// The dynamic loader every x86-64 glibc program names (PT_INTERP).
 const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
-/// Xen's kernel modules the toolstack needs, in loading order (xenfs
-/// needs xen-privcmd), and netback for the guests' vifs; /init loads them
-/// from `lib/modules/xen/`. Looked up under the kernel's drivers/.
-const MODULES: &[&str] = &["xen-privcmd", "xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-netback"];
+/// Xen's kernel modules the toolstack needs (xenfs, which brings
+/// xen-privcmd, the event channel and grant devices) and netback for the
+/// guests' vifs. They go to `lib/modules/<name>.ko` with their
+/// dependencies, and their load order to `lib/modules/order`, which /init
+/// follows.
+const MODULES: &[&str] = &["xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-netback"];
 
 /// The built dom0.
 pub struct Dom0 {
@@ -78,25 +82,28 @@ pub fn ensure(sh: &Shell, layout: &Layout) -> Result<Dom0> {
     }
     let mut key = InputKey::new("dom0");
     let mut packages = Vec::new();
-    for name in &names {
+    for name in names.iter().filter(|n| **n != KERNEL_INPUT) {
         key.text(name, &manifest.input(name)?.sha256.to_string());
         packages.push(fetch::input(sh, layout, &manifest, name)?);
     }
+    key.text(KERNEL_INPUT, &manifest.input(KERNEL_INPUT)?.sha256.to_string());
+    let kernel_package = fetch::input(sh, layout, &manifest, KERNEL_INPUT)?;
     let init = init_script(layout);
     key.file(&layout.repo, &init)?;
     // The code that decides what goes into the archive, and how.
-    key.text("dom0.rs", include_str!("dom0.rs")).text("cpio.rs", include_str!("cpio.rs"));
+    key.text("dom0.rs", include_str!("dom0.rs"))
+        .text("cpio.rs", include_str!("cpio.rs"))
+        .text("kernel_package.rs", include_str!("kernel_package.rs"));
     let dest = layout.build.join("dom0");
     let staging = layout.tmp().join("dom0-packages");
     atomic_dir::ensure(&dest, &key.finish(), |out| {
-        let step = Step::start(&format!("assembling dom0 from {} Debian packages", packages.len()));
+        let step = Step::start(&format!("assembling dom0 from {} Debian packages", packages.len() + 1));
         fsutil::remove_if_exists(&staging)?;
         for package in &packages {
             unpack::deb(sh, package, &staging)?;
         }
-        let kernel = find_kernel(&staging)?;
-        std::fs::copy(&kernel.vmlinuz, out.join("vmlinuz"))
-            .with_context(|| format!("copying {}", kernel.vmlinuz.display()))?;
+        let kernel = kernel_package::read(&kernel_package, MODULES, "dom0")?;
+        std::fs::write(out.join("vmlinuz"), &kernel.vmlinuz)?;
         let tree = assemble(&staging, &kernel.modules, &std::fs::read(&init)?)?;
         write_gzip_cpio(&tree, &out.join("dom0.cpio.gz"))?;
         fsutil::remove_if_exists(&staging)?;
@@ -104,31 +111,6 @@ pub fn ensure(sh: &Shell, layout: &Layout) -> Result<Dom0> {
         Ok(())
     })?;
     Ok(Dom0 { kernel: dest.join("vmlinuz"), initramfs: dest.join("dom0.cpio.gz") })
-}
-
-struct Kernel {
-    vmlinuz: PathBuf,
-    /// `lib/modules/<version>` in the staging tree.
-    modules: PathBuf,
-}
-
-/// The one kernel in the staging tree: `boot/vmlinuz-V` and
-/// `lib/modules/V`.
-fn find_kernel(staging: &Path) -> Result<Kernel> {
-    let modules_dir = staging.join("lib/modules");
-    let versions: Vec<PathBuf> = std::fs::read_dir(&modules_dir)
-        .with_context(|| format!("reading {}: is the {KERNEL_INPUT} package a kernel?", modules_dir.display()))?
-        .map(|e| e.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    let [modules] = versions.as_slice() else {
-        bail!("expected one kernel version in {}, found {versions:?}", modules_dir.display());
-    };
-    let version = modules.file_name().unwrap().to_string_lossy();
-    let vmlinuz = staging.join(format!("boot/vmlinuz-{version}"));
-    if !vmlinuz.is_file() {
-        bail!("{} is missing from the {KERNEL_INPUT} package", vmlinuz.display());
-    }
-    Ok(Kernel { vmlinuz, modules: modules.clone() })
 }
 
 /// One entry of the initramfs.
@@ -161,8 +143,8 @@ fn executable(data: Vec<u8>) -> Node {
 }
 
 /// What dom0's initramfs holds, taken from the unpacked packages in
-/// `staging` (kernel modules from `modules`, `lib/modules/<version>`).
-fn assemble(staging: &Path, modules: &Path, init: &[u8]) -> Result<Tree> {
+/// `staging` and the kernel's `modules` (in load order).
+fn assemble(staging: &Path, modules: &[Module], init: &[u8]) -> Result<Tree> {
     let mut tree = Tree::new();
     for dir in ["dev", "proc", "sys", "run", "tmp", "var", "etc", "sbin", "usr/sbin"] {
         add(&mut tree, dir, Node::Dir);
@@ -192,20 +174,25 @@ fn assemble(staging: &Path, modules: &Path, init: &[u8]) -> Result<Tree> {
     let paths: Vec<PathBuf> = programs.iter().map(|p| staging.join(p)).collect();
     add_loader_and_libraries(&mut tree, &paths, |name| find_library(staging, name))?;
 
-    let xen_drivers = modules.join("kernel/drivers");
-    for module in MODULES {
-        let file = format!("{module}.ko");
-        let found = walkdir::WalkDir::new(&xen_drivers)
-            .into_iter()
-            .filter_map(|e| e.ok())
-            .find(|e| e.file_name().to_string_lossy() == file)
-            .with_context(|| {
-                format!("the kernel package has no {file} under {} (compressed modules are not supported)",
-                        xen_drivers.display())
-            })?;
-        add(&mut tree, &format!("lib/modules/xen/{file}"), Node::File { mode: 0o644, data: read(found.path())? });
-    }
+    add_modules(&mut tree, modules);
     Ok(tree)
+}
+
+/// Loads the modules [`add_modules`] added, in order, with a `fail`
+/// function of the /init's; tests/domu/init has the same loop.
+pub(crate) const LOAD_MODULES_SH: &str =
+    "while read -r module; do insmod \"/lib/modules/$module.ko\" || fail \"insmod $module\"; done < /lib/modules/order\n";
+
+/// Adds `modules` as `lib/modules/<name>.ko`, and their names in load
+/// order as `lib/modules/order` (a line each), for an /init to insmod.
+pub(crate) fn add_modules(tree: &mut Tree, modules: &[Module]) {
+    let mut order = String::new();
+    for module in modules {
+        add(tree, &format!("lib/modules/{}.ko", module.name), Node::File { mode: 0o644, data: module.bytes.clone() });
+        order.push_str(&module.name);
+        order.push('\n');
+    }
+    add(tree, "lib/modules/order", Node::File { mode: 0o644, data: order.into_bytes() });
 }
 
 /// Adds what dynamically linked glibc `programs` need to run from an
@@ -297,7 +284,7 @@ mod tests {
 
     /// A staging tree like the packages': the host's own `true` stands in
     /// for every program, with the host's C library beside it.
-    fn fake_staging(root: &Path) -> PathBuf {
+    fn fake_staging(root: &Path) {
         let host_true = which::which("true").unwrap();
         let programs: Vec<String> = XEN_PROGRAMS.iter().map(|p| format!("{XEN_BIN}/{p}"))
             .chain([XENSTORE.to_string(), CURL.to_string(), "bin/busybox".to_string()]).collect();
@@ -311,51 +298,39 @@ mod tests {
         for lib in ["libc.so.6", "ld-linux-x86-64.so.2", "libgcc_s.so.1"] {
             std::fs::copy(Path::new("/lib/x86_64-linux-gnu").join(lib), libs.join(lib)).unwrap();
         }
-        let modules = root.join("lib/modules/6.1.0-0-amd64");
-        for module in MODULES {
-            let dir = match *module {
-                "xenfs" => modules.join("kernel/drivers/xen/xenfs"),
-                "xen-netback" => modules.join("kernel/drivers/net/xen-netback"),
-                _ => modules.join("kernel/drivers/xen"),
-            };
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(dir.join(format!("{module}.ko")), module).unwrap();
-        }
-        modules
+    }
+
+    /// Modules as kernel_package::read gives them.
+    fn fake_modules() -> Vec<Module> {
+        ["xen_privcmd", "xenfs", "xen_netback"].iter()
+            .map(|name| Module { name: name.to_string(), bytes: name.as_bytes().to_vec() })
+            .collect()
     }
 
     #[test]
     fn the_tree_has_the_tools_their_libraries_the_modules_and_init() {
         let tmp = tempfile::tempdir().unwrap();
-        let modules = fake_staging(tmp.path());
-        let tree = assemble(tmp.path(), &modules, b"#!/bin/sh\n").unwrap();
+        fake_staging(tmp.path());
+        let tree = assemble(tmp.path(), &fake_modules(), b"#!/bin/sh\n").unwrap();
         for path in ["init", "bin/busybox", "usr/lib/xen-4.17/bin/xl", "usr/lib/xen-4.17/bin/xenconsoled",
                      "usr/lib/xen-4.17/bin/vchan-socket-proxy",
                      "usr/bin/xenstore", "usr/bin/curl", "lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6",
-                     "lib/x86_64-linux-gnu/libgcc_s.so.1", "lib/modules/xen/xenfs.ko",
-                     "lib/modules/xen/xen-netback.ko", "dev/console"] {
+                     "lib/x86_64-linux-gnu/libgcc_s.so.1", "lib/modules/xenfs.ko",
+                     "lib/modules/xen_netback.ko", "dev/console"] {
             assert!(tree.contains_key(path), "{path} is missing from {:?}", tree.keys().collect::<Vec<_>>());
         }
         assert_eq!(tree["usr/bin/xenstore-read"], Node::Symlink("xenstore".into()));
-        assert_eq!(tree["lib/modules/xen/xen-privcmd.ko"], Node::File { mode: 0o644, data: b"xen-privcmd".to_vec() });
+        assert_eq!(tree["lib/modules/xen_privcmd.ko"], Node::File { mode: 0o644, data: b"xen_privcmd".to_vec() });
+        assert_eq!(tree["lib/modules/order"], Node::File { mode: 0o644, data: b"xen_privcmd\nxenfs\nxen_netback\n".to_vec() });
     }
 
     #[test]
     fn a_library_no_package_provides_is_named() {
         let tmp = tempfile::tempdir().unwrap();
-        let modules = fake_staging(tmp.path());
+        fake_staging(tmp.path());
         std::fs::remove_file(tmp.path().join(LIBRARY_DIR).join("libgcc_s.so.1")).unwrap();
-        let err = format!("{:#}", assemble(tmp.path(), &modules, b"").unwrap_err());
+        let err = format!("{:#}", assemble(tmp.path(), &fake_modules(), b"").unwrap_err());
         assert!(err.contains("libgcc_s.so.1") && err.contains("toolchain/versions.toml"), "{err}");
-    }
-
-    #[test]
-    fn a_missing_module_is_named() {
-        let tmp = tempfile::tempdir().unwrap();
-        let modules = fake_staging(tmp.path());
-        std::fs::remove_file(modules.join("kernel/drivers/xen/xen-gntalloc.ko")).unwrap();
-        let err = format!("{:#}", assemble(tmp.path(), &modules, b"").unwrap_err());
-        assert!(err.contains("xen-gntalloc.ko"), "{err}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ mod haskell_libs;
 mod host;
 mod input_key;
 mod iserv;
+mod kernel_package;
 pub mod layout;
 mod libc_coverage;
 mod libm;

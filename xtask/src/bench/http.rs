@@ -15,7 +15,7 @@
 //! ```
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -184,7 +184,7 @@ fn halvm_side(settings: &Settings, accel: Accel, memory_mib: u32, image: &Path, 
 /// The native build serving in the Linux guest (kernel and busybox from
 /// `parts`, `modules` in load order); its initramfs and console go to `out`.
 fn linux_side(settings: &Settings, accel: Accel, memory_mib: u32, parts: &linux_guest::GuestParts, native: &Path,
-              modules: &[(String, PathBuf)], out: &Path) -> Result<SideRuns> {
+              modules: &[crate::kernel_package::Module], out: &Path) -> Result<SideRuns> {
     let initramfs = out.join("linux-initramfs.cpio.gz");
     crate::dom0::write_gzip_cpio(&linux_net::initramfs(&parts.busybox, native, SERVER_ARGS, modules)?, &initramfs)?;
     let accel_name = if accel == Accel::Kvm { "kvm" } else { "tcg" };
