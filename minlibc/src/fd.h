@@ -63,6 +63,10 @@ struct fd_file_ops {
     /* poll() events of the open file; NULL: readable() and the access
      * mode decide */
     int (*revents)(struct open_file *, int events);
+    /* ioctl(2) requests of this kind of file (FIONBIO is every
+     * descriptor's, io_wait.c): 0, or -1 with errno (ENOTTY for a request
+     * it does not know); NULL: none */
+    int (*ioctl)(struct open_file *, unsigned long req, void *arg);
 };
 
 extern const struct fd_device __minlibc_console_device;      /* console_fd.c */

@@ -8,7 +8,6 @@
 #include "internal.h"
 #include "console_fd.h"
 #include "fd.h"
-#include <halvm/net.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/select.h>
@@ -187,25 +186,19 @@ int ioctl(int fd, unsigned long req, ...)
     struct open_file *f = __minlibc_fd(fd);
     if (!f)
         MINLIBC_FAIL(EBADF, -1);
+    /* any descriptor: FIONBIO sets or clears O_NONBLOCK, as fcntl (Linux) */
+    if (req == FIONBIO) {
+        if (!arg)
+            MINLIBC_FAIL(EFAULT, -1);
+        f->flags = *(int *)arg ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
+        return 0;
+    }
     /* console input: the bytes pending (stdin) */
     if (req == FIONREAD && __minlibc_fd_is_console(fd) && (f->flags & O_ACCMODE) != O_WRONLY) {
         *(int *)arg = (int)__minlibc_console_pending();
         return 0;
     }
-    /* sockets: bytes (or the next datagram's) waiting; FIONBIO sets
-     * O_NONBLOCK like fcntl */
-    if (f->dev == &__minlibc_socket_device && (req == FIONREAD || req == FIONBIO)) {
-        if (!arg)
-            MINLIBC_FAIL(EFAULT, -1);
-        if (req == FIONBIO) {
-            f->flags = *(int *)arg ? (f->flags | O_NONBLOCK) : (f->flags & ~O_NONBLOCK);
-            return 0;
-        }
-        int n = halvm_net_pending(f->sock);
-        if (n < 0)
-            MINLIBC_FAIL(-n, -1);
-        *(int *)arg = n;
-        return 0;
-    }
+    if (f->dev->file && f->dev->file->ioctl)
+        return f->dev->file->ioctl(f, req, arg);
     MINLIBC_FAIL(ENOTTY, -1);
 }

@@ -27,6 +27,7 @@
 #include <netinet/tcp.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,6 +87,20 @@ static void sock_stat(struct open_file *f, struct stat *st)
     st->st_blksize = 4096;
 }
 
+/* FIONREAD: the bytes waiting (TCP) or the next datagram's length (UDP). */
+static int sock_ioctl(struct open_file *f, unsigned long req, void *arg)
+{
+    if (req != FIONREAD)
+        MINLIBC_FAIL(ENOTTY, -1);
+    if (!arg)
+        MINLIBC_FAIL(EFAULT, -1);
+    int n = halvm_net_pending(f->sock);
+    if (n < 0)
+        MINLIBC_FAIL(-n, -1);
+    *(int *)arg = n;
+    return 0;
+}
+
 static void sock_release(struct open_file *f)
 {
     if (f->sock >= 0)
@@ -103,6 +118,7 @@ static const struct fd_file_ops socket_ops = {
     .readv = sock_readv,
     .writev = sock_writev,
     .revents = sock_revents,
+    .ioctl = sock_ioctl,
 };
 
 const struct fd_device __minlibc_socket_device = {

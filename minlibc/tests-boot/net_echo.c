@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -104,7 +105,24 @@ static void checks_without_peer(void)
     len = sizeof a;
     check(getsockname(s, (struct sockaddr *)&a, &len) == 0 && ntohs(a.sin_port) >= 49152, "an ephemeral port");
     check(accept(s, NULL, NULL) < 0 && errno == EAGAIN, "non-blocking accept: EAGAIN");
+    int zero = 0;
+    check(ioctl(s, FIONBIO, &zero) == 0 && !(fcntl(s, F_GETFL) & O_NONBLOCK) && ioctl(s, FIONBIO, &one) == 0 &&
+          (fcntl(s, F_GETFL) & O_NONBLOCK), "ioctl FIONBIO clears and sets O_NONBLOCK");
+    struct winsize ws;
+    check(ioctl(s, TIOCGWINSZ, &ws) < 0 && errno == ENOTTY, "a terminal ioctl on a socket: ENOTTY");
     check(close(s) == 0 && close(s) < 0 && errno == EBADF, "close");
+
+    /* a datagram to itself over loopback: FIONREAD is its length */
+    int u = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in self = addr("127.0.0.1", 0);
+    len = sizeof self;
+    check(bind(u, (struct sockaddr *)&self, sizeof self) == 0 && getsockname(u, (struct sockaddr *)&self, &len) == 0 &&
+          sendto(u, "12345", 5, 0, (struct sockaddr *)&self, sizeof self) == 5, "a datagram sent to itself");
+    struct pollfd p = { u, POLLIN, 0 };
+    int pending = -1;
+    check(poll(&p, 1, 2000) == 1 && ioctl(u, FIONREAD, &pending) == 0 && pending == 5,
+          "ioctl FIONREAD: the waiting datagram's length");
+    close(u);
 }
 
 /* A client through QEMU's gateway: refused on port 1, then a greeting

@@ -206,6 +206,10 @@ static void check_device_descriptor(struct report *r, const char *path)
     int n;
     ML_ERRNO = 0;
     CHECK(r, ml_ioctl(fd, FIONREAD, &n) == -1 && ML_ERRNO == ENOTTY, "ioctl(%s, FIONREAD): errno %d", path, ML_ERRNO);
+    /* FIONBIO is every descriptor's, as on Linux */
+    int on = 1, off = 0;
+    CHECK(r, ml_ioctl(fd, FIONBIO, &on) == 0 && ml_fcntl(fd, F_GETFL) == (O_RDONLY | O_NONBLOCK) &&
+          ml_ioctl(fd, FIONBIO, &off) == 0 && ml_fcntl(fd, F_GETFL) == O_RDONLY, "ioctl(%s, FIONBIO) sets and clears O_NONBLOCK", path);
     CHECK(r, ml_close(fd) == 0, "close(%s)", path);
     ML_ERRNO = 0;
     CHECK(r, ml_read(fd, a, 1) == -1 && ML_ERRNO == EBADF, "read after close(%s): errno %d", path, ML_ERRNO);
