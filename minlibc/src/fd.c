@@ -46,6 +46,16 @@ struct open_file *__minlibc_fd(int fd)
     return descriptors[fd].file;
 }
 
+struct open_file *__minlibc_fd_on(int fd, const struct fd_device *dev, int other_errno)
+{
+    struct open_file *f = __minlibc_fd(fd);
+    if (!f)
+        MINLIBC_FAIL(EBADF, NULL);
+    if (f->dev != dev)
+        MINLIBC_FAIL(other_errno, NULL);
+    return f;
+}
+
 int __minlibc_fd_is_console(int fd)
 {
     struct open_file *f = __minlibc_fd(fd);
@@ -115,6 +125,22 @@ const struct fd_device *__minlibc_device_file(const char *path)
     return NULL;
 }
 
+/* A new open file on `dev` (status flags from `flags`, `node` at offset
+ * 0) behind the free descriptor `fd`; returns `fd`. */
+static int open_at(int fd, const struct fd_device *dev, int flags, void *node)
+{
+    /* a free open file exists: fewer are in use than descriptors */
+    struct open_file *file = files;
+    while (file->refs)
+        file++;
+    file->dev = dev;
+    file->flags = flags & (O_ACCMODE | O_NONBLOCK | O_APPEND);
+    file->node = node;
+    file->pos = 0;
+    attach(fd, file, (flags & O_CLOEXEC) ? FD_CLOEXEC : 0);
+    return fd;
+}
+
 int __minlibc_open_device(const struct fd_device *dev, int flags)
 {
     if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL))
@@ -130,14 +156,7 @@ int __minlibc_open_device(const struct fd_device *dev, int flags)
      * and after reserving a descriptor, so a full table is EMFILE */
     if (!device_has_driver(dev))
         MINLIBC_FAIL(ENXIO, -1);
-    /* a free open file exists: fewer are in use than descriptors */
-    struct open_file *file = files;
-    while (file->refs)
-        file++;
-    file->dev = dev;
-    file->flags = flags & (O_ACCMODE | O_NONBLOCK | O_APPEND);
-    attach(fd, file, (flags & O_CLOEXEC) ? FD_CLOEXEC : 0);
-    return fd;
+    return open_at(fd, dev, flags, NULL);
 }
 
 int __minlibc_open_node(const struct fd_device *dev, int flags, void *node)
@@ -145,15 +164,7 @@ int __minlibc_open_node(const struct fd_device *dev, int flags, void *node)
     int fd = lowest_free(0);
     if (fd < 0)
         MINLIBC_FAIL(EMFILE, -1);
-    struct open_file *file = files;
-    while (file->refs)
-        file++;
-    file->dev = dev;
-    file->flags = flags & (O_ACCMODE | O_NONBLOCK | O_APPEND);
-    file->node = node;
-    file->pos = 0;
-    attach(fd, file, (flags & O_CLOEXEC) ? FD_CLOEXEC : 0);
-    return fd;
+    return open_at(fd, dev, flags, node);
 }
 
 void __minlibc_device_stat(const struct fd_device *dev, struct stat *st)

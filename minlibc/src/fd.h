@@ -87,6 +87,10 @@ struct open_file {
 
 /* The open file `fd` refers to; NULL unless `fd` is open. */
 struct open_file *__minlibc_fd(int fd);
+/* The open file `fd` refers to if it is open on `dev`; otherwise NULL with
+ * errno EBADF (not open) or `other_errno` (open on another kind of file:
+ * ENOTSOCK, ENOTDIR, ...), the order in which Linux checks. */
+struct open_file *__minlibc_fd_on(int fd, const struct fd_device *dev, int other_errno);
 /* Non-zero when `fd` is open on the console. */
 int __minlibc_fd_is_console(int fd);
 

@@ -121,12 +121,8 @@ const struct fd_device __minlibc_fs_device = {
 /* The node behind a file-system descriptor, NULL (errno set) otherwise. */
 static struct fs_node *fd_node(int fd, int not_fs_errno)
 {
-    struct open_file *f = __minlibc_fd(fd);
-    if (!f)
-        MINLIBC_FAIL(EBADF, NULL);
-    if (f->dev != &__minlibc_fs_device)
-        MINLIBC_FAIL(not_fs_errno, NULL);
-    return f->node;
+    struct open_file *f = __minlibc_fd_on(fd, &__minlibc_fs_device, not_fs_errno);
+    return f ? f->node : NULL;
 }
 
 /* Where a *at() call's relative path starts: 0 with *start (NULL: the
@@ -136,10 +132,10 @@ static int start_of(int dirfd, const char *path, struct fs_node **start)
     *start = NULL;
     if (!path || path[0] == '/' || dirfd == AT_FDCWD)
         return 0;
-    struct open_file *f = __minlibc_fd(dirfd);
+    struct open_file *f = __minlibc_fd_on(dirfd, &__minlibc_fs_device, ENOTDIR);
     if (!f)
-        MINLIBC_FAIL(EBADF, -1);
-    if (f->dev != &__minlibc_fs_device || !S_ISDIR(((struct fs_node *)f->node)->mode))
+        return -1;
+    if (!S_ISDIR(((struct fs_node *)f->node)->mode))
         MINLIBC_FAIL(ENOTDIR, -1);
     *start = f->node;
     return 0;
@@ -326,12 +322,7 @@ int truncate(const char *path, off_t len)
 /* Everything is in memory: nothing to make durable. */
 int fsync(int fd)
 {
-    struct open_file *f = __minlibc_fd(fd);
-    if (!f)
-        MINLIBC_FAIL(EBADF, -1);
-    if (f->dev != &__minlibc_fs_device)
-        MINLIBC_FAIL(EINVAL, -1);
-    return 0;
+    return __minlibc_fd_on(fd, &__minlibc_fs_device, EINVAL) ? 0 : -1;
 }
 
 int fdatasync(int fd) { return fsync(fd); }

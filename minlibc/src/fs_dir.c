@@ -23,10 +23,10 @@ static struct fs_node *dir_node(DIR *d) { return __minlibc_fd(d->fd)->node; }
 
 DIR *fdopendir(int fd)
 {
-    struct open_file *f = __minlibc_fd(fd);
+    struct open_file *f = __minlibc_fd_on(fd, &__minlibc_fs_device, ENOTDIR);
     if (!f)
-        MINLIBC_FAIL(EBADF, NULL);
-    if (f->dev != &__minlibc_fs_device || !S_ISDIR(((struct fs_node *)f->node)->mode))
+        return NULL;
+    if (!S_ISDIR(((struct fs_node *)f->node)->mode))
         MINLIBC_FAIL(ENOTDIR, NULL);
     if ((f->flags & O_ACCMODE) == O_WRONLY)
         MINLIBC_FAIL(EBADF, NULL);

@@ -137,11 +137,9 @@ const struct fd_device __minlibc_socket_device = {
  * with EBADF / ENOTSOCK. */
 static int sock_of(int fd, struct open_file **out)
 {
-    struct open_file *f = __minlibc_fd(fd);
+    struct open_file *f = __minlibc_fd_on(fd, &__minlibc_socket_device, ENOTSOCK);
     if (!f)
-        MINLIBC_FAIL(EBADF, -1);
-    if (f->dev != &__minlibc_socket_device)
-        MINLIBC_FAIL(ENOTSOCK, -1);
+        return -1;
     if (out)
         *out = f;
     return f->sock;
