@@ -10,6 +10,7 @@
 
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use halvm_bootkit::module_file;
 
 pub use halvm_bootkit::{self as bootkit, status, Accel, Boot, Machine, Outcome};
 
@@ -59,16 +60,6 @@ pub const LIBC_SMOKE_LINES: &str = include_str!("../../../minlibc/tests-boot/lib
 /// What minlibc/tests-boot/files_smoke.c prints about the tree of
 /// minlibc/tests-boot/files-tree, wherever the tree comes from.
 pub const FILES_SMOKE_LINES: &str = include_str!("../../../minlibc/tests-boot/files_smoke.expected");
-
-/// A file archive for a boot module, written to a fresh file under the
-/// system's temporary directory (named by the process and `name`).
-pub fn module_file(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("halvm-boot-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{name}.tar"));
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
 
 /// The test tree packed as halvm-run --files packs it.
 pub fn files_tree_archive() -> Vec<u8> {

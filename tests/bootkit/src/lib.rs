@@ -33,6 +33,17 @@ pub use outcome::{End, Outcome};
 pub use qemu::{quote_args, shell_quote, user_network_args, Accel, Boot, Forward, Machine};
 pub use raw::{run_qemu, RawRun};
 
+/// A boot module's bytes (a file archive) in a file under the system's
+/// temporary directory, named by this process and `name`, for
+/// [`Boot::boot_module`]; the same name is overwritten.
+pub fn module_file(name: &str, bytes: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("halvm-boot-modules-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    let path = dir.join(format!("{name}.tar"));
+    std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    path
+}
+
 /// The final line rts-xen prints before ending the guest.
 pub const EXIT_LINE_PREFIX: &str = "halvm: exit status ";
 

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::console::ConsoleLog;
 use crate::host;
 use crate::outcome::{End, Outcome};
+use crate::raw::{supervise, Ended};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Accel {
@@ -289,26 +290,19 @@ impl Boot {
             let kvm_failed = kvm_failed.clone();
             thread::spawn(move || read_stderr(stderr, &kvm_failed))
         };
-        let deadline = start + self.timeout;
-        let end = loop {
-            match child.try_wait() {
-                Ok(Some(status)) => break End::from_exit_status(status),
-                // QEMU pauses the guest on a KVM internal error instead of
-                // exiting; waiting for the timeout would only waste time.
-                Ok(None) if kvm_failed.load(Ordering::Relaxed) => {
-                    thread::sleep(Duration::from_millis(100)); // let the register dump arrive
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break End::KvmInternalError;
-                }
-                Ok(None) if Instant::now() >= deadline => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break End::TimedOut(self.timeout);
-                }
-                Ok(None) => thread::sleep(Duration::from_millis(5)),
-                Err(e) => return Err(format!("waiting for QEMU failed: {e}")),
+        // QEMU pauses the guest on a KVM internal error instead of
+        // exiting; waiting for the timeout would only waste time.
+        let kvm_stopped = || {
+            let failed = kvm_failed.load(Ordering::Relaxed);
+            if failed {
+                thread::sleep(Duration::from_millis(100)); // let the register dump arrive
             }
+            failed
+        };
+        let end = match supervise(&mut child, start + self.timeout, Duration::from_millis(5), kvm_stopped)? {
+            Ended::Exited(status) => End::from_exit_status(status),
+            Ended::GaveUp => End::KvmInternalError,
+            Ended::Deadline => End::TimedOut(self.timeout),
         };
         let elapsed = start.elapsed();
         let console = reader.join().unwrap_or_default();

@@ -4,8 +4,38 @@
 //! and tools that boot other systems.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
+
+/// How a supervised QEMU process ended.
+pub(crate) enum Ended {
+    Exited(ExitStatus),
+    /// Killed at the deadline.
+    Deadline,
+    /// Killed because `give_up` said so.
+    GaveUp,
+}
+
+/// Waits for `child`, checking every `every`; kills it at `deadline` or
+/// as soon as `give_up()` is true (QEMU itself never ends a hung guest).
+pub(crate) fn supervise(child: &mut Child, deadline: Instant, every: Duration, give_up: impl Fn() -> bool)
+                        -> Result<Ended, String> {
+    loop {
+        let end = match child.try_wait() {
+            Ok(Some(status)) => return Ok(Ended::Exited(status)),
+            Ok(None) if give_up() => Ended::GaveUp,
+            Ok(None) if Instant::now() >= deadline => Ended::Deadline,
+            Ok(None) => {
+                std::thread::sleep(every);
+                continue;
+            }
+            Err(e) => return Err(format!("waiting for QEMU failed: {e}")),
+        };
+        let _ = child.kill();
+        let _ = child.wait();
+        return Ok(end);
+    }
+}
 
 /// How a raw QEMU run went.
 pub struct RawRun {
@@ -51,17 +81,9 @@ pub fn run_qemu(
         let _ = stderr.read_to_string(&mut text);
         text
     });
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if start.elapsed() >= timeout => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => return Err(format!("waiting for QEMU: {e}")),
-        }
+    let status = match supervise(&mut child, start + timeout, Duration::from_millis(20), || false)? {
+        Ended::Exited(status) => Some(status),
+        Ended::Deadline | Ended::GaveUp => None,
     };
     let elapsed = start.elapsed();
     let lines = reader.join().unwrap_or_default();

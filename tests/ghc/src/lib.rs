@@ -250,8 +250,7 @@ pub mod checks {
         let program = program("Files", &["module"]);
         let want = expected_in(&program, &files_tree());
         let archive = halvm_tools::files::archive_of(&files_tree()).unwrap_or_else(|e| panic!("packing the tree: {e}"));
-        let module = std::env::temp_dir().join(format!("halvm-ghc-tests-files-{}-{}.tar", std::process::id(), m.name()));
-        std::fs::write(&module, archive).unwrap();
+        let module = halvm_bootkit::module_file(&format!("files-{}", m.name()), &archive);
         let out = boot_image(m, "Files", &program, 256, Some(&module));
         let _ = std::fs::remove_file(&module);
         compare(m, &out, &want);
