@@ -13,6 +13,7 @@ import Hypervisor.EventChannel
 import Hypervisor.Grant
 import Hypervisor.XenStore
 import System.IO
+import Text.Read (readMaybe)
 
 message :: String
 message = "hello from the granting domain"
@@ -26,15 +27,8 @@ main :: IO ()
 main = do
   hSetBuffering stdout LineBuffering
   me <- domainId
-  peer <- withWatch "data/peer" $ \w -> do
-    _ <- nextChange w -- the store reports a new watch once
-    putStrLn "offer: waiting for dom0 to write data/peer"
-    let wait = do
-          v <- readKeyMaybe store "data/peer"
-          case v of
-            Just x | not (null x) -> pure (read x :: DomainId)
-            _ -> nextChange w >> wait
-    wait
+  putStrLn "offer: waiting for dom0 to write data/peer"
+  peer <- waitForKey "data/peer" (readMaybe :: String -> Maybe DomainId)
   putStrLn ("offer: the peer is domain " ++ show peer)
   page <- allocPage
   withCAStringLen message $ \(p, n) -> copyBytes (castPtr (pagePtr page)) p n

@@ -14,6 +14,7 @@ import Hypervisor.Grant
 import Hypervisor.XenStore
 import System.Exit
 import System.IO
+import Text.Read (readMaybe)
 
 reply :: String
 reply = "hello back from the mapping domain"
@@ -39,14 +40,7 @@ readWhenReadable path = go (300 :: Int)
 main :: IO ()
 main = do
   hSetBuffering stdout LineBuffering
-  offerer <- withWatch "data/offerer" $ \w -> do
-    _ <- nextChange w
-    let wait = do
-          v <- readKeyMaybe store "data/offerer"
-          case v of
-            Just x | not (null x) -> pure (read x :: DomainId)
-            _ -> nextChange w >> wait
-    wait
+  offerer <- waitForKey "data/offerer" (readMaybe :: String -> Maybe DomainId)
   putStrLn ("take: the offerer is domain " ++ show offerer)
   let dir = "/local/domain/" ++ show offerer ++ "/data/grant/"
   _ <- readWhenReadable (dir ++ "ready")

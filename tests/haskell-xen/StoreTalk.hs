@@ -29,16 +29,9 @@ main = do
   -- A ticker keeps printing while the main thread waits for dom0.
   ticks <- newIORef (0 :: Int)
   _ <- forkIO (forever (threadDelay 100000 >> modifyIORef' ticks (+ 1)))
-  withWatch "data/halvm/poke" $ \w -> do
-    _ <- nextChange w -- the store reports a new watch once
-    putStrLn "waiting for dom0 to write data/halvm/poke"
-    let wait = do
-          v <- readKeyMaybe store "data/halvm/poke"
-          case v of
-            Just x | not (null x) -> pure x
-            _ -> nextChange w >> wait
-    v <- wait
-    putStrLn ("dom0 wrote: " ++ v)
+  putStrLn "waiting for dom0 to write data/halvm/poke"
+  v <- waitForKey "data/halvm/poke" (\x -> if null x then Nothing else Just x)
+  putStrLn ("dom0 wrote: " ++ v)
   n <- readIORef ticks
   putStrLn ("other threads ran meanwhile: " ++ show (n > 0))
 

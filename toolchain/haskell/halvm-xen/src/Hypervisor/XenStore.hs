@@ -25,12 +25,7 @@
 -- >     pure new
 -- >   print n
 -- >   -- wait until dom0 runs: xenstore-write /local/domain/<id>/data/go yes
--- >   withWatch "data/go" $ \w -> do
--- >     _ <- nextChange w            -- the first event: the watch is set
--- >     let loop = do
--- >           v <- readKeyMaybe store "data/go"
--- >           if v == Just "yes" then pure () else nextChange w >> loop
--- >     loop
+-- >   waitForKey "data/go" (\v -> if v == "yes" then Just () else Nothing)
 --
 -- Every call is one request to the store and its reply (at most 5 s;
 -- then 'TimedOut'). Waiting for a watch blocks only the calling thread.
@@ -57,6 +52,7 @@ module Hypervisor.XenStore
   , nextChange
   , unwatch
   , withWatch
+  , waitForKey
     -- * Errors
   , XenError (..)
   , XenErrorKind (..)
@@ -269,6 +265,23 @@ unwatch w = modifyMVar_ registry $ \ws -> do
 -- | Watches a path for the duration of an action.
 withWatch :: String -> (Watch -> IO a) -> IO a
 withWatch path = bracket (watch path) unwatch
+
+-- | Waits until a key (of this domain's store, not in a transaction)
+-- holds a value that @accept@ takes, and returns what it made of it; a
+-- missing key, or a value it refuses, is waited past. The key is read
+-- after its watch is set, so a value written before the call is seen.
+-- Blocks only the calling thread.
+--
+-- > peer <- waitForKey "data/peer" (readMaybe :: String -> Maybe DomainId)
+waitForKey :: String -> (String -> Maybe a) -> IO a
+waitForKey path accept = withWatch path $ \w -> do
+  _ <- nextChange w -- the store reports a new watch once
+  let loop = do
+        v <- readKeyMaybe store path
+        case v >>= accept of
+          Just x -> pure x
+          Nothing -> nextChange w >> loop
+  loop
 
 -- | Waits for the next change under the watched path and returns the path
 -- that changed. Blocks only the calling thread. If the platform had to
