@@ -308,6 +308,71 @@ static const struct { const char *name; int port; } services[] = {
     { "ldaps", 636 }, { "imaps", 993 }, { "pop3s", 995 }, { "http-alt", 8080 },
 };
 
+/* The service databases without /etc/services: the table above, the
+ * same entry for "tcp" and "udp" (or any, for a NULL protocol: "tcp"),
+ * in a static servent the next call overwrites. */
+static struct servent *service_entry(size_t i, const char *proto)
+{
+    static char *no_aliases[1];
+    static struct servent entry;
+    if (proto && strcmp(proto, "tcp") && strcmp(proto, "udp"))
+        return NULL;
+    entry = (struct servent){ .s_name = (char *)services[i].name, .s_aliases = no_aliases,
+                              .s_port = htons((uint16_t)services[i].port), .s_proto = (char *)(proto ? proto : "tcp") };
+    return &entry;
+}
+
+struct servent *getservbyname(const char *name, const char *proto)
+{
+    for (size_t i = 0; name && i < sizeof services / sizeof *services; i++)
+        if (!strcmp(services[i].name, name))
+            return service_entry(i, proto);
+    return NULL;
+}
+
+/* `port` in network byte order, as the call has it. */
+struct servent *getservbyport(int port, const char *proto)
+{
+    for (size_t i = 0; i < sizeof services / sizeof *services; i++)
+        if (htons((uint16_t)services[i].port) == (uint16_t)port)
+            return service_entry(i, proto);
+    return NULL;
+}
+
+/* The protocol database without /etc/protocols: Debian's names and
+ * aliases for the protocols of the socket calls' world. */
+static const struct { const char *name, *alias; int number; } protocols[] = {
+    { "ip", "IP", 0 }, { "icmp", "ICMP", 1 }, { "tcp", "TCP", 6 }, { "udp", "UDP", 17 },
+    { "ipv6", "IPv6", 41 }, { "ipv6-icmp", "IPv6-ICMP", 58 }, { "raw", "RAW", 255 },
+};
+
+static struct protoent *protocol_entry(size_t i)
+{
+    static char *aliases[2];
+    static struct protoent entry;
+    aliases[0] = (char *)protocols[i].alias;
+    aliases[1] = NULL;
+    entry = (struct protoent){ .p_name = (char *)protocols[i].name, .p_aliases = aliases, .p_proto = protocols[i].number };
+    return &entry;
+}
+
+/* By name or alias, as glibc matches /etc/protocols (exact case). */
+struct protoent *getprotobyname(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof protocols / sizeof *protocols; i++)
+        if (!strcmp(protocols[i].name, name) || !strcmp(protocols[i].alias, name))
+            return protocol_entry(i);
+    return NULL;
+}
+
+struct protoent *getprotobynumber(int number)
+{
+    for (size_t i = 0; i < sizeof protocols / sizeof *protocols; i++)
+        if (protocols[i].number == number)
+            return protocol_entry(i);
+    return NULL;
+}
+
 /* The port (host order) of `service`, or -1 (unknown: EAI_SERVICE, or
  * EAI_NONAME with AI_NUMERICSERV). */
 static int service_port(const char *service, int numeric_only, int *err)

@@ -6,9 +6,9 @@
  *   file calls the tree of fs_*.c does not answer (ownership, times,
  *   links, file system statistics): ENOENT or EROFS;
  *   fork/exec and friends: ENOSYS; waiting for children: ECHILD;
- *   reverse host lookups and the service and protocol databases
- *   (gethostbyaddr, getservbyname, ...): not found (the socket calls and
- *   name lookups themselves are socket.c, socket_names.c);
+ *   reverse host lookups (gethostbyaddr): not found (the socket calls,
+ *   name lookups and the service and protocol tables are socket.c,
+ *   socket_names.c);
  *   pipes: EMFILE (only open() and the dup family make descriptors);
  *   dlopen: NULL with a dlerror() message; regcomp: REG_ESPACE.
  * The process identity is fixed: pid 1, uid/gid 0.
@@ -294,10 +294,6 @@ void endgrent(void) { }
 /* ---------------------------------------------------------- networking */
 
 struct hostent *gethostbyaddr(const void *a, socklen_t l, int t) { (void)a; (void)l; (void)t; h_errno = NO_RECOVERY; return NULL; }
-struct servent *getservbyname(const char *n, const char *p) { (void)n; (void)p; return NULL; }
-struct servent *getservbyport(int port, const char *p) { (void)port; (void)p; return NULL; }
-struct protoent *getprotobyname(const char *n) { (void)n; return NULL; }
-struct protoent *getprotobynumber(int p) { (void)p; return NULL; }
 
 /* ------------------------------------------------- dynamic loading, regex */
 

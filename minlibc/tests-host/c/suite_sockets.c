@@ -32,6 +32,10 @@ void ml_freeaddrinfo(struct addrinfo *);
 const char *ml_gai_strerror(int);
 int ml_getnameinfo(const struct sockaddr *, socklen_t, char *, socklen_t, char *, socklen_t, int);
 struct hostent *ml_gethostbyname(const char *);
+struct servent *ml_getservbyname(const char *, const char *);
+struct servent *ml_getservbyport(int, const char *);
+struct protoent *ml_getprotobyname(const char *);
+struct protoent *ml_getprotobynumber(int);
 extern int ml_h_errno;
 int ml_socket(int, int, int);
 int ml_socketpair(int, int, int, int[2]);
@@ -370,6 +374,51 @@ static void check_gethostbyname(struct report *r)
     host_resolve_result = -ENETDOWN;
 }
 
+/* The built-in service and protocol tables: explicit values, and glibc's
+ * answers from the host's /etc/services and /etc/protocols where it has
+ * the entry. */
+static void check_service_tables(struct report *r)
+{
+    struct servent *e = ml_getservbyname("http", "tcp");
+    CHECK(r, e && !strcmp(e->s_name, "http") && e->s_port == htons(80) && !strcmp(e->s_proto, "tcp") && !e->s_aliases[0],
+          "getservbyname(http, tcp)");
+    e = ml_getservbyname("domain", NULL);
+    CHECK(r, e && e->s_port == htons(53) && !strcmp(e->s_proto, "tcp"), "getservbyname(domain, NULL): tcp");
+    e = ml_getservbyname("domain", "udp");
+    CHECK(r, e && e->s_port == htons(53) && !strcmp(e->s_proto, "udp"), "getservbyname(domain, udp)");
+    CHECK(r, !ml_getservbyname("http", "sctp") && !ml_getservbyname("no-such-service", "tcp") && !ml_getservbyname(NULL, NULL),
+          "getservbyname of an unknown service or protocol: NULL");
+    e = ml_getservbyport(htons(443), "tcp");
+    CHECK(r, e && !strcmp(e->s_name, "https"), "getservbyport(443, tcp)");
+    CHECK(r, !ml_getservbyport(htons(4), "tcp"), "getservbyport of an unknown port: NULL");
+    static const char *const names[] = { "echo", "ftp", "ssh", "smtp", "domain", "http", "ntp", "imaps", "https" };
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        struct servent *g = getservbyname(names[i], "tcp");
+        if (!g)
+            continue; /* the host has no /etc/services entry */
+        e = ml_getservbyname(names[i], "tcp");
+        CHECK(r, e && e->s_port == g->s_port, "getservbyname(%s, tcp) as glibc's", names[i]);
+    }
+
+    struct protoent *p = ml_getprotobyname("tcp");
+    CHECK(r, p && p->p_proto == 6 && !strcmp(p->p_name, "tcp") && p->p_aliases[0] && !strcmp(p->p_aliases[0], "TCP") &&
+          !p->p_aliases[1], "getprotobyname(tcp)");
+    p = ml_getprotobyname("UDP");
+    CHECK(r, p && p->p_proto == 17 && !strcmp(p->p_name, "udp"), "getprotobyname of an alias");
+    p = ml_getprotobynumber(1);
+    CHECK(r, p && !strcmp(p->p_name, "icmp"), "getprotobynumber(1)");
+    CHECK(r, !ml_getprotobyname("Tcp") && !ml_getprotobyname("sctp") && !ml_getprotobynumber(132) && !ml_getprotobyname(NULL),
+          "unknown protocols: NULL");
+    static const char *const protos[] = { "ip", "icmp", "tcp", "udp", "ipv6", "ipv6-icmp", "raw" };
+    for (size_t i = 0; i < sizeof protos / sizeof *protos; i++) {
+        struct protoent *g = getprotobyname(protos[i]);
+        if (!g)
+            continue; /* the host has no /etc/protocols entry */
+        p = ml_getprotobyname(protos[i]);
+        CHECK(r, p && p->p_proto == g->p_proto && !strcmp(p->p_name, g->p_name), "getprotobyname(%s) as glibc's", protos[i]);
+    }
+}
+
 static void check_getnameinfo(struct report *r, uint64_t *s, unsigned long cases)
 {
     for (unsigned long i = 0; i < cases; i++) {
@@ -448,6 +497,7 @@ unsigned long suite_sockets(uint64_t seed, unsigned long cases, char *buf, size_
     check_getaddrinfo(&r);
     check_names(&r);
     check_gethostbyname(&r);
+    check_service_tables(&r);
     check_getnameinfo(&r, &s, cases);
     check_socket_arguments(&r);
     return r.failures;
