@@ -30,12 +30,14 @@ use crate::ring;
 
 pub mod errno;
 pub mod out_buffer;
+pub mod path;
 pub mod watches;
 #[cfg(test)]
 pub(crate) mod fake;
 #[cfg(test)]
 mod tests;
 
+pub use path::Path;
 pub use watches::Watches;
 
 /// Bytes in each direction's ring (XENSTORE_RING_SIZE).
@@ -272,6 +274,19 @@ impl Client {
         check_path(path)?;
         let len = self.request(XS_READ, tx, &[path.as_bytes(), b"\0"], link)?;
         Ok(&self.reply[..len])
+    }
+
+    /// The value at `path` as a decimal number (a domain id, a grant
+    /// reference, a port, a XenBus state).
+    pub fn read_u32(&mut self, tx: TxId, path: &str, link: &mut dyn Link) -> Result<u32, Error> {
+        let value = self.read(tx, path, link)?;
+        parse_u32(value).ok_or(Error::MalformedReply("the value is not a decimal number of at most 32 bits"))
+    }
+
+    /// Sets `path` to `value` in decimal, as read_u32 reads it.
+    pub fn write_u32(&mut self, tx: TxId, path: &str, value: u32, link: &mut dyn Link) -> Result<(), Error> {
+        let mut digits = [0u8; 10];
+        self.write(tx, path, decimal(value, &mut digits), link)
     }
 
     /// Sets `path` to `value`, creating it (and missing parents) if needed.
@@ -562,6 +577,19 @@ fn parse_decimal_id(payload: &[u8]) -> Option<u32> {
 /// only, at most u32.
 pub fn parse_u32(value: &[u8]) -> Option<u32> {
     parse_decimal(value).and_then(|v| u32::try_from(v).ok())
+}
+
+/// `value`'s decimal digits, at the end of `buf` (u32::MAX has 10).
+fn decimal(mut value: u32, buf: &mut [u8; 10]) -> &[u8] {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            return &buf[at..];
+        }
+    }
 }
 
 /// The errno name of an XS_ERROR payload ("ENOENT\0").

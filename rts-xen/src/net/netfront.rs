@@ -25,7 +25,6 @@
 //! 4096 is the frame number its grant names.
 
 use core::ffi::c_void;
-use core::fmt::Write;
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicU32, Ordering};
 
@@ -33,10 +32,10 @@ use smoltcp::phy::{Device, DeviceCapabilities, Medium};
 use smoltcp::time::Instant;
 
 use super::netif::{self, state, FrontRing, Received, RxQueue, TxQueue, MTU, PAGE, RX_SLOTS, TX_SLOTS};
-use crate::console::MessageBuf;
 use crate::memory::{halvm_alloc_pages, halvm_free_pages};
 use crate::xen::abi::*;
 use crate::xen::{events, grant_table, hypercall_cmd, store};
+use crate::xenstore::{self as xs, out_buffer::copy_if_fits};
 use crate::{time, timer};
 
 /// The device's event channel (0: none); events::handle routes it here.
@@ -72,53 +71,41 @@ pub struct Netfront {
 }
 
 /// `device/vif/0/KEY` or `BASE/KEY`.
-fn key(base: &str, key: &str) -> Result<MessageBuf, &'static str> {
-    let mut m = MessageBuf::new();
-    let _ = write!(m, "{base}/{key}");
-    if m.as_bytes().len() != base.len() + 1 + key.len() {
-        return Err("a XenStore path is too long");
-    }
-    Ok(m)
+fn key(base: &str, key: &str) -> Result<xs::Path, &'static str> {
+    xs::Path::join(base, key).map_err(|_| "a XenStore path is too long")
 }
 
-fn text(m: &MessageBuf) -> &str {
-    core::str::from_utf8(m.as_bytes()).unwrap_or("")
-}
-
-/// Reads `path` into `buf`; the value's length.
-fn read(path: &str, buf: &mut [u8]) -> Result<usize, &'static str> {
-    let r = store::with_client(STORE_TIMEOUT_NS, true, |client, link| {
-        client.read(0, path, link).map(|v| {
-            let n = v.len().min(buf.len());
-            buf[..n].copy_from_slice(&v[..n]);
-            if v.len() > buf.len() { usize::MAX } else { n }
-        })
-    });
+/// A read's outcome in netfront's words.
+fn read_result<T>(r: Result<Result<T, xs::Error>, store::Access>) -> Result<T, &'static str> {
     match r {
-        Ok(Ok(usize::MAX)) => Err("a XenStore value is longer than expected"),
-        Ok(Ok(n)) => Ok(n),
+        Ok(Ok(v)) => Ok(v),
+        // (of the reads, only Client::read_u32 gives this)
+        Ok(Err(xs::Error::MalformedReply(_))) => Err("a XenStore value is not a number"),
         Ok(Err(_)) => Err("a XenStore read failed (is there a vif in the domain's configuration?)"),
         Err(_) => Err("the domain has no usable XenStore connection"),
     }
 }
 
-fn read_u32(path: &str) -> Result<u32, &'static str> {
-    let mut buf = [0u8; 16];
-    let n = read(path, &mut buf)?;
-    crate::xenstore::parse_u32(&buf[..n]).ok_or("a XenStore value is not a number")
+/// Reads `path` into `buf`; the value's length.
+fn read(path: &str, buf: &mut [u8]) -> Result<usize, &'static str> {
+    let n = read_result(store::with_client(STORE_TIMEOUT_NS, true, |client, link| {
+        client.read(0, path, link).map(|v| copy_if_fits(v, buf, false))
+    }))?;
+    if n > buf.len() {
+        return Err("a XenStore value is longer than expected");
+    }
+    Ok(n)
 }
 
-fn write_str(path: &str, value: &str) -> Result<(), &'static str> {
-    match store::with_client(STORE_TIMEOUT_NS, true, |client, link| client.write(0, path, value.as_bytes(), link)) {
-        Ok(Ok(())) => Ok(()),
-        _ => Err("a XenStore write under device/vif/0 failed"),
-    }
+fn read_u32(path: &str) -> Result<u32, &'static str> {
+    read_result(store::with_client(STORE_TIMEOUT_NS, true, |client, link| client.read_u32(0, path, link)))
 }
 
 fn write_u32(path: &str, value: u32) -> Result<(), &'static str> {
-    let mut m = MessageBuf::new();
-    let _ = write!(m, "{value}");
-    write_str(path, text(&m))
+    match store::with_client(STORE_TIMEOUT_NS, true, |client, link| client.write_u32(0, path, value, link)) {
+        Ok(Ok(())) => Ok(()),
+        _ => Err("a XenStore write under device/vif/0 failed"),
+    }
 }
 
 /// Waits (bounded) until the backend's state satisfies `done`; a state
@@ -191,25 +178,25 @@ impl Netfront {
     /// Connects to the backend of `device/vif/0`.
     pub fn init() -> Result<Netfront, &'static str> {
         let mut backend = [0u8; 256];
-        let n = read(text(&key(VIF, "backend")?), &mut backend)?;
+        let n = read(key(VIF, "backend")?.as_str(), &mut backend)?;
         let backend = core::str::from_utf8(&backend[..n]).map_err(|_| "the backend path is not text")?;
-        let backend_id = read_u32(text(&key(VIF, "backend-id")?))?;
+        let backend_id = read_u32(key(VIF, "backend-id")?.as_str())?;
         if backend_id > 0x7fef {
             return Err("the backend-id is not a domain id");
         }
         let mut mac = [0u8; 32];
-        let n = read(text(&key(VIF, "mac")?), &mut mac)?;
+        let n = read(key(VIF, "mac")?.as_str(), &mut mac)?;
         let mac = netif::parse_mac(&mac[..n]).ok_or("device/vif/0/mac is not a MAC address")?;
         let backend_state = key(backend, "state")?;
-        wait_backend(text(&backend_state), |s| s >= state::INIT_WAIT)?;
+        wait_backend(backend_state.as_str(), |s| s >= state::INIT_WAIT)?;
 
         let mut granted = Granted { list: [(0, 0); TX_SLOTS + RX_SLOTS + 2], len: 0 };
         let r = Self::connect(backend_id, mac, &mut granted);
         match r {
             Ok(dev) => {
-                wait_backend(text(&backend_state), |s| s == state::CONNECTED).inspect_err(|_| {
+                wait_backend(backend_state.as_str(), |s| s == state::CONNECTED).inspect_err(|_| {
                     // the backend never took the rings: nothing maps them
-                    let _ = write_u32(text(&key(VIF, "state").unwrap()), state::CLOSED);
+                    let _ = write_u32(key(VIF, "state").unwrap().as_str(), state::CLOSED);
                 })?;
                 Ok(dev)
             }
@@ -247,9 +234,9 @@ impl Netfront {
             ("feature-no-csum-offload", 1),
         ];
         for (k, v) in entries {
-            write_u32(text(&key(VIF, k)?), v)?;
+            write_u32(key(VIF, k)?.as_str(), v)?;
         }
-        write_u32(text(&key(VIF, "state")?), state::CONNECTED)?;
+        write_u32(key(VIF, "state")?.as_str(), state::CONNECTED)?;
         PORT.store(port, Ordering::Release);
         events::unmask(port);
         let mut dev = Netfront {

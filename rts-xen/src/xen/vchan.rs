@@ -28,6 +28,7 @@ use core::ptr::addr_of_mut;
 
 use super::xs_api::call as store;
 use super::{evtchn_api, grant_table};
+use crate::console::MessageBuf;
 use crate::errno::{EAGAIN, EBADF, EINVAL, EIO, ENODEV, ENOMEM, ENOSPC, EPIPE, EPROTO};
 use crate::interdomain::vchan_ring::{self as ring, Endpoint, Placement};
 use crate::memory::{halvm_alloc_pages, halvm_free_pages};
@@ -70,8 +71,16 @@ struct Channel {
     /// Server: our own copy of the ring pages' references (the peer can
     /// rewrite the control page's).
     grefs: [u32; 2 * RING_GRANTS],
-    path: PathBuf,
+    /// The channel's XenStore directory (the server removes it at close).
+    path: ChannelPath,
 }
+
+/// A channel's path is at most PATH_MAX bytes (server() and client()
+/// refuse longer ones), so the table keeps that many rather than
+/// the store's ABS_PATH_MAX: 3 KiB more in each of the MAX_CHANNELS
+/// entries of CHANNELS, which lives in .data (its None is not all zero),
+/// would be about 45 KiB more in every image.
+type ChannelPath = xs::Path<PATH_MAX>;
 
 static mut CHANNELS: [Option<Channel>; MAX_CHANNELS] = [const { None }; MAX_CHANNELS];
 
@@ -80,63 +89,29 @@ fn channels() -> &'static mut [Option<Channel>; MAX_CHANNELS] {
     unsafe { &mut *addr_of_mut!(CHANNELS) }
 }
 
-#[derive(Clone, Copy)]
-struct PathBuf {
-    buf: [u8; PATH_MAX + 32],
-    len: usize,
-}
-
-impl PathBuf {
-    fn new() -> Self {
-        PathBuf { buf: [0; PATH_MAX + 32], len: 0 }
-    }
-    fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
-    }
-}
-
-impl Write for PathBuf {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(core::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
-fn key(base: &str, leaf: &str) -> PathBuf {
-    let mut p = PathBuf::new();
-    let _ = write!(p, "{base}/{leaf}");
-    p
+/// `BASE/LEAF`.
+fn key(base: &str, leaf: &str) -> Result<xs::Path, c_int> {
+    xs::Path::join(base, leaf).map_err(xs::errno::of)
 }
 
 fn read_u32(path: &str) -> Result<u32, c_int> {
-    store(|c, l| {
-        let v = c.read(0, path, l)?;
-        xs::parse_u32(v).ok_or(xs::Error::MalformedReply("not a number"))
-    })
+    store(|c, l| c.read_u32(0, path, l))
 }
 
 /// Writes ring-ref and event-channel under `base` as libxenvchan does.
 fn advertise(base: &str, peer: u32, gref: u32, port: u32) -> Result<(), c_int> {
     let me = read_u32("domid")?;
-    let mut perms = PathBuf::new();
+    // (two u32s: far below MessageBuf's 256 bytes)
+    let mut perms = MessageBuf::new();
     let _ = write!(perms, "n{me}\0r{peer}\0");
-    let (ring_ref, evtchn) = (key(base, "ring-ref"), key(base, "event-channel"));
-    let mut gref_s = PathBuf::new();
-    let _ = write!(gref_s, "{gref}");
-    let mut port_s = PathBuf::new();
-    let _ = write!(port_s, "{port}");
+    let (ring_ref, evtchn) = (key(base, "ring-ref")?, key(base, "event-channel")?);
     for _ in 0..10 {
         let tx = store(|c, l| c.transaction_start(l))?;
         let body = store(|c, l| {
-            c.write(tx, ring_ref.as_str(), gref_s.as_str().as_bytes(), l)?;
-            c.set_perms(tx, ring_ref.as_str(), perms.as_str().as_bytes(), l)?;
-            c.write(tx, evtchn.as_str(), port_s.as_str().as_bytes(), l)?;
-            c.set_perms(tx, evtchn.as_str(), perms.as_str().as_bytes(), l)
+            c.write_u32(tx, ring_ref.as_str(), gref, l)?;
+            c.set_perms(tx, ring_ref.as_str(), perms.as_bytes(), l)?;
+            c.write_u32(tx, evtchn.as_str(), port, l)?;
+            c.set_perms(tx, evtchn.as_str(), perms.as_bytes(), l)
         });
         if let Err(e) = body {
             let _ = store(|c, l| c.transaction_end(tx, false, l));
@@ -177,9 +152,11 @@ pub fn server(peer: u32, path: &str, read_min: usize, write_min: usize) -> Resul
     if !crate::platform::on_xen() {
         return Err(ENODEV);
     }
-    if path.is_empty() || path.len() > PATH_MAX {
+    if path.is_empty() {
         return Err(EINVAL);
     }
+    // (longer than PATH_MAX: EINVAL)
+    let stored = ChannelPath::new(path).map_err(|_| EINVAL)?;
     let (ro, wo) = ring::server_orders(read_min, write_min).ok_or(EINVAL)?;
     let slot = free_slot()?;
     let ctrl = halvm_alloc_pages(1) as u64;
@@ -223,10 +200,8 @@ pub fn server(peer: u32, path: &str, read_min: usize, write_min: usize) -> Resul
             let _ = evtchn_api::close(port);
             return Err(e);
         }
-        let mut p = PathBuf::new();
-        let _ = p.write_str(path);
         Ok(Channel { ep, port, server: true, ctrl, ctrl_gref: ctrl_gref.unwrap(), read: rings[0], write: rings[1],
-                     grefs, path: p })
+                     grefs, path: stored })
     })();
     match result {
         Ok(ch) => {
@@ -244,12 +219,14 @@ pub fn client(server_dom: u32, path: &str) -> Result<usize, c_int> {
     if !crate::platform::on_xen() {
         return Err(ENODEV);
     }
-    if path.is_empty() || path.len() > PATH_MAX {
+    if path.is_empty() {
         return Err(EINVAL);
     }
+    // (longer than PATH_MAX: EINVAL)
+    let stored = ChannelPath::new(path).map_err(|_| EINVAL)?;
     let slot = free_slot()?;
-    let gref = read_u32(key(path, "ring-ref").as_str())?;
-    let remote_port = read_u32(key(path, "event-channel").as_str())?;
+    let gref = read_u32(key(path, "ring-ref")?.as_str())?;
+    let remote_port = read_u32(key(path, "event-channel")?.as_str())?;
     let port = evtchn_api::bind_interdomain(server_dom, remote_port)?;
     let ctrl = match grant_table::map(server_dom, &[gref], false) {
         Ok(a) => a,
@@ -289,7 +266,7 @@ pub fn client(server_dom: u32, path: &str) -> Result<usize, c_int> {
         Ok(ep) => {
             let _ = evtchn_api::notify(port);
             channels()[slot] = Some(Channel { ep, port, server: false, ctrl, ctrl_gref: gref, read: rings[1],
-                                              write: rings[0], grefs: [0; 2 * RING_GRANTS], path: PathBuf::new() });
+                                              write: rings[0], grefs: [0; 2 * RING_GRANTS], path: stored });
             Ok(slot)
         }
         Err(e) => {

@@ -88,10 +88,7 @@ pub unsafe extern "C" fn halvm_xen_domid(domid: *mut u32) -> c_int {
     if domid.is_null() {
         return -EINVAL;
     }
-    let id = call(|client, link| {
-        let value = client.read(0, "domid", link)?;
-        xs::parse_u32(value).ok_or(xs::Error::MalformedReply("the domid key is not a number"))
-    });
+    let id = call(|client, link| client.read_u32(0, "domid", link));
     status(id.map(|id| *domid = id))
 }
 

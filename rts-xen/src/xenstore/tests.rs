@@ -91,6 +91,34 @@ fn a_write_whose_reply_is_not_ok_fails() {
 }
 
 #[test]
+fn numbers_are_written_in_decimal_and_read_back() {
+    let mut store = FakeStore::new(0, map_store());
+    let mut client = store.client();
+    for (value, text) in [(0, &b"0"[..]), (42, b"42"), (u32::MAX, b"4294967295")] {
+        client.write_u32(0, "device/vif/0/event-channel", value, &mut *store).unwrap();
+        assert_eq!(store.requests.last().unwrap().1, [&b"device/vif/0/event-channel\0"[..], text].concat(),
+                   "the value's digits alone, no NUL");
+        assert_eq!(client.read_u32(0, "device/vif/0/event-channel", &mut *store), Ok(value));
+    }
+    client.write_u32(5, "x", 1, &mut *store).unwrap();
+    assert_eq!(store.requests.last().unwrap().0.tx_id, 5, "a number is written in the caller's transaction");
+}
+
+#[test]
+fn a_number_read_from_a_value_that_is_none_is_malformed() {
+    let mut store = FakeStore::new(0, map_store());
+    let mut client = store.client();
+    for garbage in [&b""[..], b"12a", b"-1", b" 7", b"7\0", b"4294967296"] {
+        client.write(0, "backend-id", garbage, &mut *store).unwrap();
+        assert!(matches!(client.read_u32(0, "backend-id", &mut *store), Err(Error::MalformedReply(_))),
+                "{garbage:?}");
+    }
+    assert_eq!(client.read_u32(0, "missing", &mut *store), Err(Error::Refused("ENOENT")), "the store's own refusal");
+    client.write(0, "backend-id", b"3", &mut *store).unwrap();
+    assert_eq!(client.read_u32(0, "backend-id", &mut *store), Ok(3), "a malformed value leaves the client usable");
+}
+
+#[test]
 fn watch_events_between_replies_are_queued_and_the_reply_still_found() {
     let mut store = FakeStore::new(0, |h, _| {
         let mut v = watch_event("data/a", b"u:mine");
