@@ -16,6 +16,7 @@
 //! ```
 
 mod console;
+pub mod dns;
 pub mod echo;
 mod executable;
 mod host;

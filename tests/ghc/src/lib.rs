@@ -360,6 +360,36 @@ pub mod cabal_checks {
         out.assert_line("1 MiB echoed intact: True");
     }
 
+    /// getAddrInfo of host names through the `network` package, minlibc and
+    /// rts-xen's DNS resolver, against bootkit's DNS responder (reached as
+    /// `halvm.dns=10.0.2.2:PORT`): an address, a CNAME chain's end as the
+    /// canonical name, several addresses in the answer's order, and a name
+    /// that does not exist as the IOException Linux gives; one query each.
+    pub fn network_dns(m: &Machine) {
+        let responder = bootkit::dns::Responder::start().expect("binding the DNS responder's UDP socket");
+        let dns = format!("halvm.dns=10.0.2.2:{}", responder.port());
+        let args = ["resolve", &dns, "service.halvm.test", "alias.halvm.test", "many.halvm.test", "missing.halvm.test"];
+        let out = run_boot(Boot::new(images_dir().join("network-demo.xen"), m.clone())
+            .args(kernel_cmdline(&args))
+            .memory_mib(128)
+            .timeout(Duration::from_secs(120))
+            .user_network(&[]));
+        let queries = responder.stop();
+        out.assert_line("resolve service.halvm.test: 192.0.2.7:80 canonical service.halvm.test");
+        out.assert_line("resolve alias.halvm.test: 192.0.2.7:80 canonical service.halvm.test");
+        out.assert_line("resolve many.halvm.test: 192.0.2.1:80 192.0.2.2:80 192.0.2.3:80 canonical many.halvm.test");
+        let missing = out.assert_line("resolve missing.halvm.test: error: ");
+        if !missing.text.contains("does not exist (Name or service not known)") {
+            out.fail("the missing name's error is not Linux's \"does not exist (Name or service not known)\"");
+        }
+        out.assert_exit(0);
+        let mut names: Vec<&str> = queries.iter().map(|q| q.name.as_str()).collect();
+        names.sort();
+        if names != ["alias.halvm.test", "many.halvm.test", "missing.halvm.test", "service.halvm.test"] {
+            out.fail(&format!("the DNS responder got queries for {names:?}, one for each name expected"));
+        }
+    }
+
     /// The same program serving its echo on port 7 and HTTP/1.0 on port 80
     /// after the self-test, with a static address this time (`halvm.ip=`,
     /// which the program's arguments do not show), reached from the host

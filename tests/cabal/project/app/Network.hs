@@ -6,8 +6,10 @@
 --
 -- `network-demo serve PORT [HTTP_PORT]` then goes on serving the echo on
 -- 0.0.0.0:PORT for the host, until a connection's first bytes are "quit\n";
--- with HTTP_PORT also a small HTTP/1.0 server (`httpLoop`) there. Only the
--- host-side checks use these modes, so they print what Linux cannot.
+-- with HTTP_PORT also a small HTTP/1.0 server (`httpLoop`) there.
+-- `network-demo resolve NAME...` looks the names up with getAddrInfo
+-- (through DNS) and prints each answer or error. Only the host-side
+-- checks use these modes, so they print what Linux cannot.
 import Control.Concurrent
 import Control.Exception
 import Control.Monad
@@ -47,7 +49,19 @@ main = do
       takeMVar quit
       putStrLn "quit received"
       exitSuccess
+    ("resolve" : names) -> mapM_ resolve names >> close server
     _ -> close server
+
+-- | getAddrInfo of a host name, as a program asks for a server's address:
+-- one line with the IPv4 addresses and the canonical name, or the error.
+resolve :: String -> IO ()
+resolve name = do
+  let hints = defaultHints { addrFlags = [AI_CANONNAME], addrFamily = AF_INET, addrSocketType = Stream }
+  r <- try (getAddrInfo (Just hints) (Just name) (Just "http"))
+  putStrLn $ case r of
+    Right infos -> unwords (["resolve", name ++ ":"] ++ map (show . addrAddress) infos
+                            ++ ["canonical", maybe "-" id (addrCanonName (head infos))])
+    Left e -> "resolve " ++ name ++ ": error: " ++ show (e :: IOException)
 
 -- | Numeric hosts and services only (no resolver is involved).
 addressLookups :: IO ()
