@@ -32,12 +32,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The platform's buffer sizes (rts-xen/src/net/stack.rs), which
- * SO_RCVBUF and SO_SNDBUF report. */
-#define TCP_RCVBUF 65536
-#define TCP_SNDBUF 32768
-#define UDP_BUF 65536
-#define UDP_MAX_PAYLOAD 65507
+/* The platform's buffer sizes, which SO_RCVBUF and SO_SNDBUF report. */
+#define TCP_RCVBUF HALVM_NET_TCP_RCVBUF
+#define TCP_SNDBUF HALVM_NET_TCP_SNDBUF
+#define UDP_BUF HALVM_NET_UDP_BUF
+#define UDP_MAX_PAYLOAD HALVM_NET_UDP_MAX_PAYLOAD
 /* Linux's defaults: keep-alive idle time 2 h. */
 #define KEEPIDLE_DEFAULT 7200
 /* The platform API's structs have these sizes on x86_64 (rts-xen

@@ -54,6 +54,14 @@ struct halvm_net_endpoint {
 #define HALVM_NET_TCP 1
 #define HALVM_NET_UDP 2
 
+/* Buffer sizes, fixed: each TCP socket's receive buffer (the window it
+ * advertises) and send buffer, each UDP socket's buffer each way, and the
+ * largest datagram (IPv4's limit), in bytes. */
+#define HALVM_NET_TCP_RCVBUF 65536
+#define HALVM_NET_TCP_SNDBUF 65536
+#define HALVM_NET_UDP_BUF 65536
+#define HALVM_NET_UDP_MAX_PAYLOAD 65507
+
 /* A new socket of `kind`: its handle (>= 0), or -EPROTONOSUPPORT for an
  * unknown kind, -EMFILE when 256 handles are open, -ENOBUFS when no memory
  * is left for a UDP socket's buffers. A TCP socket's buffers are allocated

@@ -5,6 +5,10 @@
 pub const HALVM_NET_API_VERSION: i32 = 2;
 pub const HALVM_NET_TCP: i32 = 1;
 pub const HALVM_NET_UDP: i32 = 2;
+pub const HALVM_NET_TCP_RCVBUF: i32 = super::stack::TCP_RX_BYTES as i32;
+pub const HALVM_NET_TCP_SNDBUF: i32 = super::stack::TCP_TX_BYTES as i32;
+pub const HALVM_NET_UDP_BUF: i32 = super::stack::UDP_BYTES as i32;
+pub const HALVM_NET_UDP_MAX_PAYLOAD: i32 = super::stack::UDP_MAX_PAYLOAD as i32;
 pub const HALVM_NET_PEEK: i32 = 1;
 pub const HALVM_NET_OPT_NODELAY: i32 = 1;
 pub const HALVM_NET_OPT_KEEPALIVE_MS: i32 = 2;
@@ -48,6 +52,10 @@ mod tests {
             ("HALVM_NET_API_VERSION", HALVM_NET_API_VERSION),
             ("HALVM_NET_TCP", HALVM_NET_TCP),
             ("HALVM_NET_UDP", HALVM_NET_UDP),
+            ("HALVM_NET_TCP_RCVBUF", HALVM_NET_TCP_RCVBUF),
+            ("HALVM_NET_TCP_SNDBUF", HALVM_NET_TCP_SNDBUF),
+            ("HALVM_NET_UDP_BUF", HALVM_NET_UDP_BUF),
+            ("HALVM_NET_UDP_MAX_PAYLOAD", HALVM_NET_UDP_MAX_PAYLOAD),
             ("HALVM_NET_PEEK", HALVM_NET_PEEK),
             ("HALVM_NET_OPT_NODELAY", HALVM_NET_OPT_NODELAY),
             ("HALVM_NET_OPT_KEEPALIVE_MS", HALVM_NET_OPT_KEEPALIVE_MS),
