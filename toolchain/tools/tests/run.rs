@@ -298,7 +298,7 @@ fn forward_reaches_a_guest_listener() {
     let dir = tempfile::tempdir().unwrap();
     let image = link_image(dir.path(), "greeter", GREETER_GUEST, &[]);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = tool("halvm-run")
+    let mut child = tool("halvm-run")
         .args(["--accel", "tcg", "--mem", "64", "--timeout", "60", "--forward", &format!("{port}:80")])
         .arg(&image)
         .stdin(Stdio::null())
@@ -309,7 +309,13 @@ fn forward_reaches_a_guest_listener() {
     // until the guest listens, QEMU takes the connection and closes it
     let started = std::time::Instant::now();
     let greeting = loop {
-        assert!(started.elapsed() < Duration::from_secs(30), "the guest never answered on port 80");
+        let ended = child.try_wait().unwrap();
+        if ended.is_some() || started.elapsed() >= Duration::from_secs(30) {
+            let _ = child.kill();
+            let out = child.wait_with_output().unwrap();
+            panic!("the guest never answered on port 80 ({}); halvm-run's output:\n{}\n{}",
+                   if ended.is_some() { "halvm-run ended" } else { "30 s" }, stdout(&out), stderr(&out));
+        }
         let mut text = String::new();
         if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             let _ = c.read_to_string(&mut text);
