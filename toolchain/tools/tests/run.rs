@@ -270,7 +270,9 @@ fn files_reach_the_guest_as_a_boot_module() {
     assert_could_not_boot(&run(&["--files", tree.to_str().unwrap(), image.to_str().unwrap()]), "\"escape\"");
 }
 
-/// A guest that accepts one TCP connection on port 80, greets it and exits.
+/// A guest that greets each TCP connection on port 80 and exits after one
+/// answers the greeting with "q" (a connection its client gave up on
+/// meanwhile does not end it).
 const GREETER_GUEST: &str = r#"
 #include <netinet/in.h>
 #include <stdio.h>
@@ -282,11 +284,17 @@ int main(void)
     int l = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(80) };
     if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof a) || listen(l, 1)) { perror("listen"); return 1; }
-    int c = accept(l, NULL, NULL);
     const char *hello = "hello through the forward\n";
-    write(c, hello, strlen(hello));
-    close(c);
-    return 0;
+    for (;;) {
+        int c = accept(l, NULL, NULL);
+        if (c < 0) { perror("accept"); return 1; }
+        write(c, hello, strlen(hello));
+        char q = 0;
+        ssize_t n = read(c, &q, 1);
+        close(c);
+        if (n == 1 && q == 'q')
+            return 0;
+    }
 }
 "#;
 
@@ -294,7 +302,8 @@ int main(void)
 /// listener; the guest's address comes from DHCP.
 #[test]
 fn forward_reaches_a_guest_listener() {
-    use std::io::Read;
+    use std::io::{Read, Write};
+    const GREETING: &str = "hello through the forward\n";
     let dir = tempfile::tempdir().unwrap();
     let image = link_image(dir.path(), "greeter", GREETER_GUEST, &[]);
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
@@ -316,20 +325,21 @@ fn forward_reaches_a_guest_listener() {
             panic!("the guest never answered on port 80 ({}); halvm-run's output:\n{}\n{}",
                    if ended.is_some() { "halvm-run ended" } else { "45 s" }, stdout(&out), stderr(&out));
         }
-        let mut text = String::new();
         if let Ok(mut c) = std::net::TcpStream::connect(("127.0.0.1", port)) {
             // QEMU accepts at once and then tries the guest, resending a
             // lost SYN after 3, 6, 12 s...: a try that hangs is dropped
-            // for a fresh one rather than waited out
+            // for a fresh one rather than waited out (the guest, which
+            // may still answer it, goes on to the next connection)
             c.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
-            let _ = c.read_to_string(&mut text);
-        }
-        if !text.is_empty() {
-            break text;
+            let mut text = vec![0u8; GREETING.len()];
+            if c.read_exact(&mut text).is_ok() {
+                c.write_all(b"q").unwrap();
+                break String::from_utf8_lossy(&text).into_owned();
+            }
         }
         std::thread::sleep(Duration::from_millis(100));
     };
-    assert_eq!(greeting, "hello through the forward\n");
+    assert_eq!(greeting, GREETING);
     let out = child.wait_with_output().unwrap();
     let console = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{console}\n{}", stderr(&out));
