@@ -32,11 +32,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The platform's buffer sizes, which SO_RCVBUF and SO_SNDBUF report. */
-#define TCP_RCVBUF HALVM_NET_TCP_RCVBUF
-#define TCP_SNDBUF HALVM_NET_TCP_SNDBUF
-#define UDP_BUF HALVM_NET_UDP_BUF
-#define UDP_MAX_PAYLOAD HALVM_NET_UDP_MAX_PAYLOAD
 /* Linux's defaults: keep-alive idle time 2 h. */
 #define KEEPIDLE_DEFAULT 7200
 /* The platform API's structs have these sizes on x86_64 (rts-xen
@@ -549,7 +544,7 @@ static ssize_t sendv(struct open_file *f, const struct iovec *iov, size_t cnt, i
     if (total < 0)
         return -1;
     if (halvm_net_kind(f->sock) == HALVM_NET_UDP) {
-        if (total > UDP_MAX_PAYLOAD)
+        if (total > HALVM_NET_UDP_MAX_PAYLOAD)
             MINLIBC_FAIL(EMSGSIZE, -1);
         char *tmp = malloc(total ? (size_t)total : 1);
         if (!tmp)
@@ -898,8 +893,8 @@ int getsockopt(int fd, int level, int opt, void *restrict v, socklen_t *restrict
         case SO_KEEPALIVE: return put_int(v, n, st->keepalive);
         case SO_BROADCAST: return put_int(v, n, st->broadcast);
         case SO_OOBINLINE: return put_int(v, n, st->oobinline);
-        case SO_RCVBUF: return put_int(v, n, stream ? TCP_RCVBUF : UDP_BUF);
-        case SO_SNDBUF: return put_int(v, n, stream ? TCP_SNDBUF : UDP_BUF);
+        case SO_RCVBUF: return put_int(v, n, stream ? HALVM_NET_TCP_RCVBUF : HALVM_NET_UDP_BUF);
+        case SO_SNDBUF: return put_int(v, n, stream ? HALVM_NET_TCP_SNDBUF : HALVM_NET_UDP_BUF);
         case SO_LINGER: return put_option(v, n, &st->linger, sizeof st->linger);
         case SO_RCVTIMEO:
         case SO_SNDTIMEO: {

@@ -308,6 +308,15 @@ static const struct { const char *name; int port; } services[] = {
     { "ldaps", 636 }, { "imaps", 993 }, { "pop3s", 995 }, { "http-alt", 8080 },
 };
 
+/* Where `name` is in the service table, or -1. */
+static int service_index(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof services / sizeof *services; i++)
+        if (!strcmp(services[i].name, name))
+            return (int)i;
+    return -1;
+}
+
 /* The service databases without /etc/services: the table above, the
  * same entry for "tcp" and "udp" (or any, for a NULL protocol: "tcp"),
  * in a static servent the next call overwrites. */
@@ -324,10 +333,8 @@ static struct servent *service_entry(size_t i, const char *proto)
 
 struct servent *getservbyname(const char *name, const char *proto)
 {
-    for (size_t i = 0; name && i < sizeof services / sizeof *services; i++)
-        if (!strcmp(services[i].name, name))
-            return service_entry(i, proto);
-    return NULL;
+    int i = service_index(name);
+    return i < 0 ? NULL : service_entry((size_t)i, proto);
 }
 
 /* `port` in network byte order, as the call has it. */
@@ -393,11 +400,10 @@ static int service_port(const char *service, int numeric_only, int *err)
         *err = EAI_NONAME;
         return -1;
     }
-    for (size_t i = 0; i < sizeof services / sizeof *services; i++)
-        if (!strcmp(services[i].name, service))
-            return services[i].port;
-    *err = EAI_SERVICE;
-    return -1;
+    int i = service_index(service);
+    if (i < 0)
+        *err = EAI_SERVICE;
+    return i < 0 ? -1 : services[i].port;
 }
 
 /* One result: the addrinfo with its sockaddr_in (and canonical name)

@@ -58,8 +58,7 @@ const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 /// Xen's kernel modules the toolstack needs (xenfs, which brings
 /// xen-privcmd, the event channel and grant devices) and netback for the
 /// guests' vifs. They go to `lib/modules/<name>.ko` with their
-/// dependencies, and their load order to `lib/modules/order`, which /init
-/// follows.
+/// dependencies, and `lib/modules/load` loads them in order for /init.
 const MODULES: &[&str] = &["xenfs", "xen-evtchn", "xen-gntdev", "xen-gntalloc", "xen-netback"];
 
 /// The built dom0.
@@ -178,21 +177,23 @@ fn assemble(staging: &Path, modules: &[Module], init: &[u8]) -> Result<Tree> {
     Ok(tree)
 }
 
-/// Loads the modules [`add_modules`] added, in order, with a `fail`
-/// function of the /init's; tests/domu/init has the same loop.
-pub(crate) const LOAD_MODULES_SH: &str =
-    "while read -r module; do insmod \"/lib/modules/$module.ko\" || fail \"insmod $module\"; done < /lib/modules/order\n";
+/// The /init line that loads the modules [`add_modules`] added (the
+/// /init defines `fail`); tests/domu/init has the same line.
+pub(crate) const LOAD_MODULES_SH: &str = ". /lib/modules/load\n";
 
-/// Adds `modules` as `lib/modules/<name>.ko`, and their names in load
-/// order as `lib/modules/order` (a line each), for an /init to insmod.
+/// Adds `modules` as `lib/modules/<name>.ko`, and `lib/modules/load`
+/// ([`load_script`]) that loads them in this order.
 pub(crate) fn add_modules(tree: &mut Tree, modules: &[Module]) {
-    let mut order = String::new();
     for module in modules {
         add(tree, &format!("lib/modules/{}.ko", module.name), Node::File { mode: 0o644, data: module.bytes.clone() });
-        order.push_str(&module.name);
-        order.push('\n');
     }
-    add(tree, "lib/modules/order", Node::File { mode: 0o644, data: order.into_bytes() });
+    add(tree, "lib/modules/load", Node::File { mode: 0o644, data: load_script(modules).into_bytes() });
+}
+
+/// A sh fragment an /init sources: insmod of each module in order, the
+/// /init's `fail` on the first that does not load.
+pub(crate) fn load_script(modules: &[Module]) -> String {
+    modules.iter().map(|m| format!("insmod /lib/modules/{0}.ko || fail \"insmod {0}\"\n", m.name)).collect()
 }
 
 /// Adds what dynamically linked glibc `programs` need to run from an
@@ -321,7 +322,11 @@ mod tests {
         }
         assert_eq!(tree["usr/bin/xenstore-read"], Node::Symlink("xenstore".into()));
         assert_eq!(tree["lib/modules/xen_privcmd.ko"], Node::File { mode: 0o644, data: b"xen_privcmd".to_vec() });
-        assert_eq!(tree["lib/modules/order"], Node::File { mode: 0o644, data: b"xen_privcmd\nxenfs\nxen_netback\n".to_vec() });
+        let Node::File { data, .. } = &tree["lib/modules/load"] else { panic!("lib/modules/load is not a file") };
+        let loads: Vec<&str> = std::str::from_utf8(data).unwrap().lines().collect();
+        assert_eq!(loads, ["insmod /lib/modules/xen_privcmd.ko || fail \"insmod xen_privcmd\"",
+                           "insmod /lib/modules/xenfs.ko || fail \"insmod xenfs\"",
+                           "insmod /lib/modules/xen_netback.ko || fail \"insmod xen_netback\""]);
     }
 
     #[test]

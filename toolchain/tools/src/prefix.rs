@@ -27,12 +27,6 @@ pub const INFO_OBJECT: &str = "lib/halvm/lib/halvm-info.o";
 /// writes.
 pub const PLATFORM_ID: &str = "lib/halvm/platform-id";
 
-/// The absolute symbol halvm-ghc defines in every image it links (see
-/// [`Prefix::platform_symbol`]).
-pub fn platform_symbol(id: &str) -> String {
-    format!("halvm_platform_{id}")
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prefix {
     pub root: PathBuf,
@@ -83,7 +77,7 @@ impl Prefix {
             bail!("{} holds {id:?}, not 16 hex digits: the prefix {} is damaged; reinstall it (cargo xtask build)",
                   file.display(), self.root.display());
         }
-        Ok(platform_symbol(id))
+        Ok(format!("halvm_platform_{id}"))
     }
 
     /// `path`, if it exists; otherwise an error naming the incomplete prefix.

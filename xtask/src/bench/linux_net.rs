@@ -143,7 +143,7 @@ mod tests {
         let script = init_script("network-demo", &["serve", "7", "80"]);
         let lines: Vec<&str> = script.lines().collect();
         let at = |needle: &str| lines.iter().position(|l| l.starts_with(needle)).unwrap_or_else(|| panic!("{needle}: {script}"));
-        assert!(at("while read -r module; do insmod") < at("ip link set lo up"));
+        assert!(at(". /lib/modules/load") < at("ip link set lo up"));
         assert!(at("ip addr add 10.0.2.15/24 dev eth0") < at("ip link set eth0 up"));
         assert!(at("ip link set eth0 up") < at("ip route add default via 10.0.2.2"));
         assert!(at("ip route add default via 10.0.2.2") < at("/bench/network-demo serve 7 80"));
@@ -170,9 +170,10 @@ mod tests {
         shim("server", "exit 3");
         shim("poweroff", "");
         let dir = tmp.path().display().to_string();
-        std::fs::write(tmp.path().join("order"), "virtio\nvirtio_net\n").unwrap();
+        let modules = ["virtio", "virtio_net"].map(|n| Module { name: n.into(), bytes: vec![] });
+        std::fs::write(tmp.path().join("load"), dom0::load_script(&modules)).unwrap();
         let script = init_script("server", &["serve", "7", "80"])
-            .replace("< /lib/modules/order", &format!("< {dir}/order"))
+            .replace(". /lib/modules/load", &format!(". {dir}/load"))
             .replace("/bin/busybox --install -s /bin", "true")
             .replace("export PATH=/bin", &format!("export PATH={dir}:$PATH"))
             .replace("mount -t proc proc /proc", "true")
@@ -210,7 +211,7 @@ mod tests {
         let program = which::which("sh").unwrap();
         let tree = initramfs(&busybox, &program, &["-c", "true"], &[module]).unwrap();
         for path in ["init", "bin/busybox", "bench/sh", "lib64/ld-linux-x86-64.so.2", "lib/x86_64-linux-gnu/libc.so.6",
-                     "lib/x86_64-linux-gnu/libgcc_s.so.1", "lib/modules/virtio.ko", "lib/modules/order", "dev/console",
+                     "lib/x86_64-linux-gnu/libgcc_s.so.1", "lib/modules/virtio.ko", "lib/modules/load", "dev/console",
                      "proc"] {
             assert!(tree.contains_key(path), "{path} is missing from {:?}", tree.keys().collect::<Vec<_>>());
         }
